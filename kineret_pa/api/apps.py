@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "kineret_pa.api"
+    verbose_name = "Determination API"

@@ -1,0 +1,372 @@
+"""Evaluate a request against a compiled policy version and decide.
+
+1. Coverage: the version's criteria tree for the request type (none for a pure
+   quantity-management policy). Three-valued: met, not met, or refer (the policy sends
+   the case to a person); a branch whose gate is not met does not apply.
+2. Quantity: the base limit applies when the request fits it; above it, the first
+   exception limit whose condition criterion is met sets the cap; with none, the base
+   limit is what stays approved.
+3. Duration: the chosen limit's own duration, else the version's first matching one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import format_number
+from .request import Request
+from .snapshot import Node, QuantityLimitSnap, Snapshot
+from .vocabulary import LEAF_KINDS, MET, NA, NOT_MET, REFER, FactRequired, syringes_per_day
+
+EPS = 1e-9
+
+
+@dataclass(slots=True)
+class Result:
+    node: Node
+    status: str
+    detail: str = ""
+    children: tuple["Result", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    clause: str
+    met: bool
+    text: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"clause": self.clause, "met": self.met, "text": self.text, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Determination:
+    decision: str
+    approved_quantity: int | None
+    per_days: int | None
+    one_time: bool
+    duration: dict[str, int] | None
+    policy: dict[str, str]
+    reasons: tuple[Reason, ...]
+    missing: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "approved_quantity": self.approved_quantity,
+            "per_days": self.per_days,
+            "one_time": self.one_time,
+            "duration": self.duration,
+            "policy": dict(self.policy),
+            "reasons": [r.as_dict() for r in self.reasons],
+            "missing": list(self.missing),
+        }
+
+
+@dataclass(slots=True)
+class Cap:
+    quantity: int | None  # None: no limit
+    period_days: int | None
+    limit: QuantityLimitSnap | None
+    words: str
+    refer: bool = False
+    base_suffices: bool = False
+
+
+class Evaluation:
+    def __init__(self, snap: Snapshot, req: Request):
+        self.snap = snap
+        self.req = req
+        self.cache: dict[str, Result] = {}
+        self.missing: dict[str, None] = {}
+        self.reasons: list[Reason] = []
+        self.shown: set[str] = set()
+
+    # ------------------------------------------------------------ the tree
+
+    def node(self, node: Node) -> Result:
+        cached = self.cache.get(node.key)
+        if cached is not None:
+            return cached
+        kind = node.kind
+        if kind == "all":
+            result = self._all(node)
+        elif kind == "any":
+            result = self._any(node)
+        elif kind == "not":
+            child = self.node(node.children[0])
+            status = {MET: NOT_MET, NOT_MET: MET}.get(child.status, child.status)
+            result = Result(node, status, child.detail, (child,))
+        elif kind == "at_least":
+            result = self._at_least(node)
+        elif kind == "ref":
+            target = self.node(self.snap.nodes[node.params["node"]])
+            result = Result(node, target.status, target.detail, (target,))
+        else:
+            status, detail, missing = LEAF_KINDS[kind].evaluate(node, self)
+            for path in missing:
+                self.missing[path] = None
+            result = Result(node, status, detail)
+        self.cache[node.key] = result
+        return result
+
+    def _gate(self, node: Node) -> Result | None:
+        """Evaluates a leading gate child; returns its result, or None when there is none."""
+        if node.children and node.children[0].gate:
+            return self.node(node.children[0])
+        return None
+
+    def _all(self, node: Node) -> Result:
+        gate = self._gate(node)
+        if gate is not None and gate.status != MET:
+            return Result(node, NA, gate.detail, (gate,))
+        results = tuple(self.node(child) for child in node.children)
+        statuses = [r.status for r in results if r.status != NA and not r.node.gate]
+        if NOT_MET in statuses:
+            status = NOT_MET
+        elif REFER in statuses:
+            status = REFER
+        else:
+            status = MET
+        # Name unmet children by their clause, or by their words where they share the parent's clause.
+        unmet = [
+            r.node.clause if r.node.clause != node.clause else r.node.text
+            for r in results if r.status in (NOT_MET, REFER) and not r.node.gate
+        ]
+        if gate is not None:
+            detail = gate.detail if status == MET else f"{gate.detail}; not met: " + ", ".join(dict.fromkeys(unmet))
+        elif unmet:
+            detail = "not met: " + ", ".join(dict.fromkeys(unmet))
+        else:
+            detail = "all met"
+        return Result(node, status, detail, results)
+
+    def _any(self, node: Node) -> Result:
+        gate = self._gate(node)
+        if gate is not None and gate.status != MET:
+            return Result(node, NA, gate.detail, (gate,))
+        results = []
+        status = NOT_MET
+        referred = False
+        for child in node.children:
+            if child.gate:
+                continue
+            result = self.node(child)
+            results.append(result)
+            if result.status == MET:
+                status = MET
+                break  # alternatives after the one that is met are not evaluated
+            referred = referred or result.status == REFER
+        if status != MET and referred:
+            status = REFER
+        applicable = [r for r in results if r.status != NA]
+        if status == MET:
+            detail = f"met by {results[-1].node.clause}"
+        elif not applicable:
+            diagnosis = self.snap.catalog.diagnoses[self.req.diagnosis].name
+            detail = f"none of these applies to {diagnosis}"
+        else:
+            detail = "none of these is met"
+        return Result(node, status, detail, tuple(([gate] if gate else []) + results))
+
+    def _at_least(self, node: Node) -> Result:
+        results = tuple(self.node(child) for child in node.children)
+        n = node.params["n"]
+        met = sum(r.status == MET for r in results)
+        refer = sum(r.status == REFER for r in results)
+        status = MET if met >= n else (REFER if met + refer >= n else NOT_MET)
+        return Result(node, status, f"{met} of {len(results)} met, {n} needed", results)
+
+    def show(self, result: Result) -> None:
+        """Append a result and its subtree to the reasons, in policy order."""
+        if result.status == NA or result.node.gate:
+            return
+        if result.node.key in self.shown:
+            return
+        self.shown.add(result.node.key)
+        self.reasons.append(Reason(result.node.clause, result.status == MET, result.node.text, result.detail))
+        for child in result.children:
+            self.show(child)
+
+    # ------------------------------------------------------------ quantity
+
+    def _limits(self) -> list[QuantityLimitSnap]:
+        req = self.req
+        diagnosis = self.snap.catalog.diagnoses[req.diagnosis]
+        scope = {req.diagnosis, *diagnosis.ancestors}
+        return [
+            limit for limit in self.snap.limits
+            if (not limit.request_types or req.request_type in limit.request_types)
+            and (not limit.diagnoses or limit.diagnoses & scope)
+            and (not limit.channels or req.channel in limit.channels)
+        ]
+
+    def cap(self, limit: QuantityLimitSnap) -> Cap:
+        req, snap = self.req, self.snap
+        days = req.facts.get("dose.days_supply")
+        if limit.kind == "none":
+            return Cap(None, None, limit, "no quantity limit")
+        if limit.kind == "fixed":
+            return Cap(limit.quantity, limit.period_days, limit, f"{limit.quantity} per {limit.period_days} days")
+        if limit.kind == "per_kg":
+            weight = req.facts.get("patient.weight_kg")
+            if weight is None:
+                raise FactRequired("patient.weight_kg", "Weight is required for a weight-based quantity limit.")
+            per_day = syringes_per_day(limit.mg_per_kg_day * weight, snap.product_strength_mg)
+            period = days or limit.period_days
+            return Cap(per_day * period, period, limit,
+                       f"{format_number(limit.mg_per_kg_day)} mg/kg/day × {format_number(weight)} kg = {per_day} syringes/day")
+        if limit.kind == "dose":
+            mg = req.facts.get("dose.mg_per_day")
+            if mg is None:
+                self.missing["dose.mg_per_day"] = None
+                return Cap(None, None, limit, "dose not answered", base_suffices=True)
+            per_day = syringes_per_day(mg, snap.product_strength_mg)
+            period = days or limit.period_days
+            return Cap(per_day * period, period, limit, f"{format_number(mg)} mg/day = {per_day} syringes/day")
+        if limit.kind == "weight_table":
+            return self._weight_cap(limit)
+        raise ValueError(f"unknown limit kind {limit.kind}")
+
+    def _weight_cap(self, limit: QuantityLimitSnap) -> Cap:
+        table = self.snap.weight_tables[limit.weight_table]
+        weight = self.req.facts.get("patient.weight_kg")
+        if weight is None:
+            raise FactRequired("patient.weight_kg", "Weight is required for the weight-based quantity table.")
+        w = format_number(weight)
+        if weight <= table.base_sufficient_max_kg:
+            return Cap(None, None, limit, f"{w} kg: base limits provide a quantity sufficient", base_suffices=True)
+        # Between two weights, the higher weight's row, so an adequate quantity is approved.
+        row = next((r for r in table.rows if r.weight_kg >= weight - EPS), None)
+        if weight > table.refer_above_kg or row is None:
+            return Cap(None, None, limit, f"{w} kg: the utilization management pharmacist calculates the quantity", refer=True)
+        if self.req.channel == "home_delivery":
+            quantity, period = row.home_delivery_quantity, row.home_delivery_days
+        else:
+            quantity, period = row.retail_quantity, row.retail_days
+        return Cap(quantity, period, limit, f"{w} kg: {format_number(row.weight_kg)} kg row, {quantity} per {period} days")
+
+    def within(self, cap: Cap) -> bool:
+        if cap.quantity is None:
+            return True
+        quantity = self.req.facts.get("dose.quantity")
+        if quantity is None:
+            return True  # no quantity asked: the cap itself is what is approved
+        if cap.limit is not None and cap.limit.one_time:
+            return quantity <= cap.quantity  # a one-time override caps the total, not a rate
+        days = self.req.facts.get("dose.days_supply") or cap.period_days
+        return quantity / days <= cap.quantity / cap.period_days + EPS
+
+    def granted(self, cap: Cap) -> tuple[int | None, int | None]:
+        if cap.quantity is None:
+            return None, None
+        quantity = self.req.facts.get("dose.quantity")
+        if cap.limit is None or cap.limit.grant == "limit" or quantity is None:
+            return cap.quantity, cap.period_days
+        if cap.limit.one_time:
+            return min(quantity, cap.quantity), cap.period_days
+        days = self.req.facts.get("dose.days_supply") or cap.period_days
+        return min(cap.quantity, math.ceil(quantity * cap.period_days / days - EPS)), cap.period_days
+
+    def requested_words(self) -> str:
+        quantity = self.req.facts.get("dose.quantity")
+        if quantity is None:
+            return "no quantity stated"
+        days = self.req.facts.get("dose.days_supply")
+        return f"requested {quantity}" + (f" per {days} days" if days else "")
+
+    def limit_reason(self, limit: QuantityLimitSnap, cap: Cap, met: bool, extra: str = "") -> None:
+        detail = f"{self.requested_words()}; limit {cap.words}"
+        self.reasons.append(Reason(limit.clause, met, limit.text, detail + extra))
+
+
+def _duration(snap: Snapshot, req: Request, limit: QuantityLimitSnap | None) -> dict[str, int] | None:
+    if limit is not None and (limit.duration_months or limit.duration_days):
+        return {"months": limit.duration_months} if limit.duration_months else {"days": limit.duration_days}
+    diagnosis = snap.catalog.diagnoses[req.diagnosis]
+    scope = {req.diagnosis, *diagnosis.ancestors}
+    for duration in snap.durations:
+        if duration.request_types and req.request_type not in duration.request_types:
+            continue
+        if duration.diagnoses and not duration.diagnoses & scope:
+            continue
+        return {"months": duration.months} if duration.months else {"days": duration.days}
+    return None
+
+
+def determine(snap: Snapshot, req: Request) -> Determination:
+    """Raises FactRequired when a number the rules need was left blank."""
+    ev = Evaluation(snap, req)
+    coverage = MET
+    root = snap.roots.get(req.request_type)
+    if root is not None:
+        result = ev.node(root)
+        ev.show(result)
+        coverage = NOT_MET if result.status == NA else result.status
+
+    decision, quantity, per_days, one_time, chosen = "deny", None, None, False, None
+    if coverage == REFER:
+        decision = "refer"
+    elif coverage == MET:
+        decision, quantity, per_days, one_time, chosen = _quantity(ev)
+
+    duration = _duration(snap, req, chosen) if decision in ("approve", "partial") else None
+    return Determination(
+        decision=decision,
+        approved_quantity=quantity,
+        per_days=per_days,
+        one_time=one_time,
+        duration=duration,
+        policy={"code": snap.policy_code, "version": snap.version_label, "title": snap.policy_title},
+        reasons=tuple(ev.reasons),
+        missing=tuple(ev.missing),
+    )
+
+
+def _quantity(ev: Evaluation):
+    limits = ev._limits()
+    if not limits:
+        return "approve", None, None, False, None
+    base_limits = [limit for limit in limits if limit.condition is None]
+    exceptions = [limit for limit in limits if limit.condition is not None]
+    base = ev.cap(base_limits[0]) if base_limits else Cap(None, None, None, "no quantity limit")
+
+    if ev.within(base):
+        if base.limit is not None:
+            ev.limit_reason(base.limit, base, True)
+        quantity, per_days = ev.granted(base)
+        return "approve", quantity, per_days, bool(base.limit and base.limit.one_time), base.limit
+
+    # Above the base limit: the exceptions, in policy order, with their criteria shown.
+    for key in dict.fromkeys(limit.condition_root for limit in exceptions):
+        ev.show(ev.node(ev.snap.nodes[key]))
+    referred = False
+    for limit in exceptions:
+        condition = ev.node(ev.snap.nodes[limit.condition])
+        if condition.status == REFER:
+            referred = True
+        if condition.status != MET:
+            continue
+        cap = ev.cap(limit)
+        if cap.refer:
+            ev.limit_reason(limit, cap, False)
+            return "refer", None, None, False, None
+        if cap.base_suffices:
+            cap = Cap(base.quantity, base.period_days, base.limit, f"{cap.words}: {base.words}")
+            limit_for_grant = base.limit
+        else:
+            limit_for_grant = limit
+        if ev.within(cap):
+            ev.limit_reason(limit, cap, True)
+            quantity, per_days = ev.granted(cap)
+            return "approve", quantity, per_days, limit_for_grant.one_time if limit_for_grant else False, limit_for_grant
+        ev.limit_reason(limit, cap, False, f"; {cap.quantity} per {cap.period_days} days approved")
+        return "partial", cap.quantity, cap.period_days, bool(limit_for_grant and limit_for_grant.one_time), limit_for_grant
+    if referred:
+        return "refer", None, None, False, None
+    if base.limit is None:
+        return "approve", None, None, False, None
+    ev.limit_reason(base.limit, base, False, f"; {base.quantity} per {base.period_days} days approved")
+    return "partial", base.quantity, base.period_days, base.limit.one_time, base.limit

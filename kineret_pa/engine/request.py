@@ -1,0 +1,343 @@
+"""Parse and validate a determination request (the contract's JSON) into facts.
+
+Every problem is collected under the field's dotted path, so the CLI, the API and the
+form can all show a message on the field that is wrong. Nothing here raises on bad
+input: `parse_request` returns the errors.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .facts import DEFAULTS, ENUM_FACTS, NUMBER_FACTS, OUTCOMES
+from .snapshot import Catalog
+
+# Messages are constants so tests and the form assert the same words.
+MSG_REQUIRED = "This field is required."
+MSG_NOT_OBJECT = "Must be a JSON object."
+MSG_NOT_LIST = "Must be a list."
+MSG_UNKNOWN_FIELD = "Unknown field."
+MSG_NOT_BOOL = "Must be true or false."
+MSG_NOT_NUMBER = "Must be a number."
+MSG_NOT_INTEGER = "Must be a whole number."
+MSG_NOT_STRING = "Must be a text value."
+MSG_BAD_DATE = "Must be a date as YYYY-MM-DD."
+MSG_UNKNOWN_DRUG = "Unknown drug: {name!r}. Use a generic or brand name."
+MSG_UNKNOWN_DIAGNOSIS = "Unknown diagnosis: {value!r}."
+MSG_GROUP_DIAGNOSIS = "{name} is a group: choose one of {choices}."
+MSG_UNKNOWN_ICD10 = "Unknown ICD-10-CM code {code!r}: give the diagnosis instead."
+MSG_AMBIGUOUS_ICD10 = "ICD-10-CM code {code} applies to more than one diagnosis ({choices}): give the diagnosis too."
+MSG_ICD10_MISMATCH = "ICD-10-CM code {code} does not describe {diagnosis}."
+MSG_DIAGNOSIS_REQUIRED = "Give the diagnosis or its ICD-10-CM code."
+MSG_UNKNOWN_QUESTION = "Unknown question code."
+MSG_TOO_MANY = "At most {n} items."
+MSG_TOO_LONG = "At most {n} characters."
+
+MAX_ITEMS = 50
+MAX_TEXT = 200
+ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+
+TOP_LEVEL = {
+    "policy", "plan", "benefit", "request_type", "date_of_service", "patient", "diagnosis",
+    "icd10", "severity", "prescriber", "prior_therapies", "concomitant_drugs", "screening",
+    "dose", "site_of_care", "anakinra_history", "renewal", "car_t_therapy",
+    "age_support_provided", "preferred_not_appropriate_with_list", "answers",
+}
+GROUPS = {
+    "patient": ("age_years", "weight_kg"),
+    "prescriber": ("is_specialist", "consulted_specialist"),
+    "screening": ("tb", "hbv", "active_infection", "live_vaccine", "anakinra_contraindication"),
+    "dose": ("mg_per_day", "quantity", "days_supply", "channel", "max_dose_trial_months", "higher_dose_support_submitted"),
+    "anakinra_history": ("within_90_days", "at_risk_if_changed"),
+    "renewal": ("previously_approved", "clinical_benefit"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    drug: int
+    months: float | None
+    outcome: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    policy: str
+    date_of_service: dt.date
+    diagnosis: str
+    facts: Mapping[str, Any]  # dotted path -> value; absent means left blank
+    icd10: str | None = None
+    prior_therapies: tuple[Trial, ...] | None = None  # None: the list was left blank
+    concomitant_drugs: tuple[int, ...] = ()
+    answers: Mapping[str, bool] = field(default_factory=dict)
+
+    def fact(self, path: str) -> Any:
+        return self.facts.get(path)
+
+    @property
+    def request_type(self) -> str:
+        return self.facts["request_type"]
+
+    @property
+    def channel(self) -> str:
+        return self.facts["dose.channel"]
+
+
+class _Errors(dict):
+    def add(self, path: str, message: str) -> None:
+        self.setdefault(path, []).append(message)
+
+
+def normalize_icd10(code: str) -> str:
+    code = code.strip().upper().replace(" ", "")
+    if len(code) > 3 and "." not in code:
+        code = f"{code[:3]}.{code[3:]}"
+    return code
+
+
+def _number(value: Any, spec, path: str, errors: _Errors) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        errors.add(path, MSG_NOT_NUMBER)
+        return None
+    if not math.isfinite(value):
+        errors.add(path, MSG_NOT_NUMBER)
+        return None
+    if spec.integer and value != int(value):
+        errors.add(path, MSG_NOT_INTEGER)
+        return None
+    too_low = value <= spec.minimum if spec.minimum_exclusive else value < spec.minimum
+    if too_low or value > spec.maximum:
+        low = f"more than {spec.minimum:g}" if spec.minimum_exclusive else f"at least {spec.minimum:g}"
+        errors.add(path, f"Must be {low} and at most {spec.maximum:g} {spec.unit}.")
+        return None
+    return int(value) if spec.integer else value
+
+
+def _value(path: str, value: Any, errors: _Errors) -> Any:
+    """Validate one scalar fact; returns None (blank) when absent or invalid."""
+    if value is None:
+        return None
+    if path in NUMBER_FACTS:
+        return _number(value, NUMBER_FACTS[path], path, errors)
+    spec = ENUM_FACTS[path]
+    if spec.values == (True, False):
+        if not isinstance(value, bool):
+            errors.add(path, MSG_NOT_BOOL)
+            return None
+        return value
+    if not isinstance(value, str) or value not in spec.values:
+        errors.add(path, "Must be one of: " + ", ".join(str(v) for v in spec.values) + ".")
+        return None
+    return value
+
+
+def _object(data: Any, path: str, allowed: set[str] | tuple[str, ...], errors: _Errors) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        errors.add(path, MSG_NOT_OBJECT)
+        return {}
+    for key in data:
+        if key not in allowed:
+            errors.add(f"{path}.{key}" if path else str(key), MSG_UNKNOWN_FIELD)
+    return data
+
+
+def _text(value: Any, path: str, errors: _Errors) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.add(path, MSG_NOT_STRING)
+        return None
+    if len(value) > MAX_TEXT:
+        errors.add(path, MSG_TOO_LONG.format(n=MAX_TEXT))
+        return None
+    return value.strip() or None
+
+
+def _drug(value: Any, path: str, catalog: Catalog, errors: _Errors) -> int | None:
+    name = _text(value, path, errors)
+    if name is None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.add(path, MSG_REQUIRED)
+        return None
+    drug_id = catalog.drug_id(name)
+    if drug_id is None:
+        errors.add(path, MSG_UNKNOWN_DRUG.format(name=name))
+    return drug_id
+
+
+def _diagnosis(data: dict, catalog: Catalog, errors: _Errors) -> tuple[str | None, str | None]:
+    raw = _text(data.get("diagnosis"), "diagnosis", errors)
+    slug = None
+    if raw is not None:
+        slug = catalog.diagnosis_slug(raw)
+        if slug is None:
+            errors.add("diagnosis", MSG_UNKNOWN_DIAGNOSIS.format(value=raw))
+        elif not catalog.diagnoses[slug].selectable:
+            group = catalog.diagnoses[slug]
+            members = sorted(d.slug for d in catalog.diagnoses.values() if slug in d.ancestors and d.selectable)
+            errors.add("diagnosis", MSG_GROUP_DIAGNOSIS.format(name=group.name, choices=", ".join(members)))
+            slug = None
+
+    code = _text(data.get("icd10"), "icd10", errors)
+    if code is not None:
+        code = normalize_icd10(code)
+        if not ICD10_RE.match(code):
+            errors.add("icd10", "Must be an ICD-10-CM code such as M05.79.")
+            return slug, None
+        found = catalog.icd10_diagnoses(code)
+        if raw is None:
+            if not found:
+                errors.add("icd10", MSG_UNKNOWN_ICD10.format(code=code))
+            elif len(found) > 1:
+                errors.add("icd10", MSG_AMBIGUOUS_ICD10.format(code=code, choices=", ".join(found)))
+            else:
+                slug = found[0]
+        elif slug is not None and found and slug not in found:
+            # A code outside the payer's list is only recorded; a listed code that
+            # names another diagnosis is a contradiction the prescriber must resolve.
+            errors.add("icd10", MSG_ICD10_MISMATCH.format(code=code, diagnosis=catalog.diagnoses[slug].name))
+    if raw is None and code is None:
+        errors.add("diagnosis", MSG_DIAGNOSIS_REQUIRED)
+    return slug, code
+
+
+def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        errors.add("prior_therapies", MSG_NOT_LIST)
+        return None
+    if len(value) > MAX_ITEMS:
+        errors.add("prior_therapies", MSG_TOO_MANY.format(n=MAX_ITEMS))
+        return None
+    trials = []
+    for i, item in enumerate(value):
+        path = f"prior_therapies[{i}]"
+        item = _object(item, path, {"drug", "months", "outcome"}, errors)
+        if not item:
+            if not errors.get(path):
+                errors.add(f"{path}.drug", MSG_REQUIRED)
+            continue
+        drug = _drug(item.get("drug"), f"{path}.drug", catalog, errors)
+        months = item.get("months")
+        if months is not None:
+            if isinstance(months, bool) or not isinstance(months, (int, float)) or not math.isfinite(months):
+                errors.add(f"{path}.months", MSG_NOT_NUMBER)
+                months = None
+            elif not 0 <= months <= 600:
+                errors.add(f"{path}.months", "Must be at least 0 and at most 600 months.")
+                months = None
+        outcome = item.get("outcome")
+        if outcome is None:
+            errors.add(f"{path}.outcome", MSG_REQUIRED)
+        elif outcome not in OUTCOMES:
+            errors.add(f"{path}.outcome", "Must be one of: " + ", ".join(OUTCOMES) + ".")
+            outcome = None
+        if drug is not None and outcome is not None:
+            trials.append(Trial(drug=drug, months=months, outcome=outcome, index=i))
+    return tuple(trials)
+
+
+def _concomitant(value: Any, catalog: Catalog, errors: _Errors) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.add("concomitant_drugs", MSG_NOT_LIST)
+        return ()
+    if len(value) > MAX_ITEMS:
+        errors.add("concomitant_drugs", MSG_TOO_MANY.format(n=MAX_ITEMS))
+        return ()
+    drugs = (_drug(name, f"concomitant_drugs[{i}]", catalog, errors) for i, name in enumerate(value))
+    return tuple(d for d in drugs if d is not None)
+
+
+def _answers(value: Any, catalog: Catalog, errors: _Errors) -> dict[str, bool]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.add("answers", MSG_NOT_OBJECT)
+        return {}
+    answers = {}
+    for code, answer in value.items():
+        path = f"answers.{code}"
+        if code not in catalog.question_codes:
+            errors.add(path, MSG_UNKNOWN_QUESTION)
+        elif answer is None:
+            continue
+        elif not isinstance(answer, bool):
+            errors.add(path, MSG_NOT_BOOL)
+        else:
+            answers[code] = answer
+    return answers
+
+
+def parse_date(value: Any, errors: _Errors, today: dt.date) -> dt.date:
+    if value is None:
+        return today
+    if not isinstance(value, str):
+        errors.add("date_of_service", MSG_BAD_DATE)
+        return today
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors.add("date_of_service", MSG_BAD_DATE)
+        return today
+
+
+def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Request | None, dict[str, list[str]]]:
+    """Validate the contract's request. Returns (request, {}) or (None, errors)."""
+    errors = _Errors()
+    if not isinstance(data, dict):
+        errors.add("request", MSG_NOT_OBJECT)
+        return None, dict(errors)
+    _object(data, "", TOP_LEVEL, errors)
+
+    policy = data.get("policy")
+    if policy is None or (isinstance(policy, str) and not policy.strip()):
+        errors.add("policy", MSG_REQUIRED)
+    elif not isinstance(policy, str):
+        errors.add("policy", MSG_NOT_STRING)
+    date_of_service = parse_date(data.get("date_of_service"), errors, today)
+
+    facts: dict[str, Any] = {}
+    for path in ("plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
+                 "age_support_provided", "preferred_not_appropriate_with_list"):
+        value = _value(path, data.get(path), errors)
+        if value is not None:
+            facts[path] = value
+    for group, names in GROUPS.items():
+        section = _object(data.get(group), group, names, errors)
+        for name in names:
+            path = f"{group}.{name}"
+            value = _value(path, section.get(name), errors)
+            if value is not None:
+                facts[path] = value
+    for path, default in DEFAULTS.items():
+        facts.setdefault(path, default)
+
+    diagnosis, icd10 = _diagnosis(data, catalog, errors)
+    trials = _trials(data.get("prior_therapies"), catalog, errors)
+    concomitant = _concomitant(data.get("concomitant_drugs"), catalog, errors)
+    answers = _answers(data.get("answers"), catalog, errors)
+
+    if errors:
+        return None, dict(errors)
+    return (
+        Request(
+            policy=policy.strip(),
+            date_of_service=date_of_service,
+            diagnosis=diagnosis,
+            facts=facts,
+            icd10=icd10,
+            prior_therapies=trials,
+            concomitant_drugs=concomitant,
+            answers=answers,
+        ),
+        {},
+    )

@@ -1,0 +1,192 @@
+"""Immutable, compiled views of policy data: what the engine evaluates against.
+
+The engine never reads the database. `kineret_pa.policies.snapshots` builds these
+from the models; tests build them from the fixtures or by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+def frozen_map(data: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class DrugSnap:
+    id: int
+    generic_name: str
+    # The reference product this is a biosimilar of (e.g. adalimumab-bwwd -> adalimumab).
+    biosimilar_of: int | None = None
+    display_name: str = ""
+
+    @property
+    def molecule(self) -> int:
+        return self.biosimilar_of or self.id
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.generic_name
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisSnap:
+    slug: str
+    name: str
+    ancestors: tuple[str, ...] = ()  # e.g. nomid -> ("caps",)
+    selectable: bool = True  # a group such as CAPS is not a diagnosis one can request
+
+
+@dataclass(frozen=True, slots=True)
+class Icd10Snap:
+    code_from: str
+    code_to: str
+    diagnoses: tuple[str, ...]
+    description: str = ""
+
+    def matches(self, code: str) -> bool:
+        # A listed code covers its subcodes (M05.00-M05.09 covers M05.011), and ranges
+        # such as M05.70-M05.7A compare character by character: digits sort before
+        # letters, so the 7A-style extensions fall inside the range.
+        head = code[: len(self.code_from)]
+        return len(code) >= len(self.code_from) and self.code_from <= head <= self.code_to
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Global vocabularies: drug names, diagnoses and their aliases, ICD-10 codes, questions."""
+
+    drugs: Mapping[int, DrugSnap]
+    drug_names: Mapping[str, int]  # lower-cased name, brand or alias -> drug id
+    diagnoses: Mapping[str, DiagnosisSnap]
+    diagnosis_aliases: Mapping[str, str]  # alias slug -> canonical slug
+    icd10: tuple[Icd10Snap, ...] = ()
+    question_codes: frozenset[str] = frozenset()
+
+    def drug_id(self, name: str) -> int | None:
+        return self.drug_names.get(" ".join(name.lower().split()))
+
+    def diagnosis_slug(self, value: str) -> str | None:
+        slug = value.strip().lower()
+        slug = self.diagnosis_aliases.get(slug, slug)
+        return slug if slug in self.diagnoses else None
+
+    def icd10_diagnoses(self, code: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for entry in self.icd10:
+            if entry.matches(code):
+                found.extend(d for d in entry.diagnoses if d not in found)
+        return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One criterion: an inner node (all/any/not/at_least) or a typed leaf."""
+
+    id: int
+    key: str
+    kind: str
+    clause: str
+    text: str
+    params: Mapping[str, Any] = field(default_factory=frozen_map)
+    children: tuple["Node", ...] = ()
+    gate: bool = False  # "applies only when met": the parent branch is skipped otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class DrugListSnap:
+    code: str
+    name: str
+    clause: str
+    entries: tuple[tuple[int, bool], ...]  # (drug id, biosimilars of it count too)
+    plans: frozenset[str] = frozenset()
+    diagnosis: str | None = None
+    required_count: int | None = None
+    kind: str = "general"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDiagnosisSnap:
+    slug: str
+    status: str  # fda_labeled | compendia | not_covered | verify
+    labeled_min_age: float | None = None
+    labeled_max_age: float | None = None
+    fda_max_mg_per_day: float | None = None
+    fda_max_mg_per_kg_day: float | None = None
+    compendia_max_mg_per_day: float | None = None
+    compendia_max_mg_per_kg_day: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WeightRowSnap:
+    weight_kg: float
+    max_mg_per_day: float
+    syringes_per_day: int
+    retail_quantity: int
+    retail_days: int
+    home_delivery_quantity: int
+    home_delivery_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeightTableSnap:
+    code: str
+    title: str
+    clause: str
+    base_sufficient_max_kg: float
+    refer_above_kg: float
+    rows: tuple[WeightRowSnap, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityLimitSnap:
+    order: int
+    clause: str
+    text: str
+    kind: str  # fixed | per_kg | weight_table | dose | none
+    grant: str  # limit: the limit is authorized | requested: the request, up to the limit
+    request_types: frozenset[str] = frozenset()  # empty: every request type
+    diagnoses: frozenset[str] = frozenset()  # empty: every diagnosis
+    channels: frozenset[str] = frozenset()  # empty: every channel
+    quantity: int | None = None
+    period_days: int | None = None
+    mg_per_kg_day: float | None = None
+    weight_table: str | None = None
+    one_time: bool = False
+    condition: str | None = None  # key of the criterion that must be met for this limit
+    condition_root: str | None = None  # key of the tree that criterion belongs to
+    duration_months: int | None = None
+    duration_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DurationSnap:
+    order: int
+    clause: str
+    months: int | None
+    days: int | None
+    request_types: frozenset[str] = frozenset()
+    diagnoses: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One policy version, compiled."""
+
+    policy_code: str
+    policy_title: str
+    version_label: str
+    version_id: int
+    catalog: Catalog
+    roots: Mapping[str, Node]  # request type ("initial"/"renewal") -> coverage criteria
+    nodes: Mapping[str, Node]  # every node by key
+    drug_lists: Mapping[str, DrugListSnap]
+    diagnoses: Mapping[str, PolicyDiagnosisSnap]
+    limits: tuple[QuantityLimitSnap, ...]
+    weight_tables: Mapping[str, WeightTableSnap]
+    durations: tuple[DurationSnap, ...]
+    product_drug: int | None = None  # the drug this policy governs (anakinra)
+    product_strength_mg: float = 100.0
+    product_strengths: tuple[float, ...] = (100.0,)

@@ -1,0 +1,466 @@
+"""The fixed vocabulary of criteria: inner nodes that combine, leaves that test facts.
+
+Each leaf kind declares its parameters (validated when policy staff save a node) and
+an evaluator. Thresholds and lists are always parameters, never constants here.
+An evaluator returns (status, detail, missing paths); it raises `FactRequired` when
+the computation cannot proceed without a number the request left blank.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES, fact_label, format_number
+
+MET, NOT_MET, REFER, NA = "met", "not_met", "refer", "na"
+
+INNER_KINDS = {
+    "all": "ALL of the children",
+    "any": "ANY ONE of the children",
+    "not": "NOT (the single child is not met)",
+    "at_least": "AT LEAST N of the children",
+}
+
+COMPARATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+}
+COMPARATOR_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+STATUSES = ("fda_labeled", "compendia", "not_covered", "verify")
+STATUS_WORDS = {
+    "fda_labeled": "an FDA-labeled indication",
+    "compendia": "a compendia-supported indication",
+    "not_covered": "not a covered indication under this policy",
+    "verify": "an indication a pharmacist must verify against the compendia",
+}
+
+
+class FactRequired(Exception):
+    """A number the computation cannot proceed without was left blank."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    drug_lists: frozenset[str]
+    diagnoses: frozenset[str]
+    questions: frozenset[str]
+    node_keys: frozenset[str]
+
+
+# ---------------------------------------------------------------- parameter checks
+
+
+def _need(params: dict, name: str, errors: list[str]) -> Any:
+    if name not in params:
+        errors.append(f"Parameter “{name}” is required.")
+    return params.get(name)
+
+
+def _check_number(params: dict, name: str, errors: list[str], *, optional: bool = False) -> None:
+    if optional and name not in params:
+        return
+    value = _need(params, name, errors)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        errors.append(f"Parameter “{name}” must be a number of 0 or more.")
+
+
+def _check_members(params: dict, name: str, allowed: Iterable, what: str, errors: list[str]) -> None:
+    values = _need(params, name, errors)
+    if values is None:
+        return
+    if not isinstance(values, list) or not values:
+        errors.append(f"Parameter “{name}” must be a non-empty list of {what}.")
+        return
+    allowed = set(allowed)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        errors.append(f"Unknown {what} in “{name}”: {', '.join(map(str, unknown))}.")
+
+
+def _v_diagnosis_in(p, ctx, errors):
+    _check_members(p, "diagnoses", ctx.diagnoses, "diagnosis slugs", errors)
+
+
+def _v_status_in(p, ctx, errors):
+    _check_members(p, "statuses", STATUSES, "indication statuses", errors)
+
+
+def _v_fact_in(p, ctx, errors):
+    fact = _need(p, "fact", errors)
+    if fact is None:
+        return
+    if fact not in ENUM_FACTS:
+        errors.append(f"Unknown fact “{fact}”. Choose one of: {', '.join(ENUM_FACTS)}.")
+        return
+    _check_members(p, "values", ENUM_FACTS[fact].values, f"values of {fact}", errors)
+
+
+def _v_number_compare(p, ctx, errors):
+    fact = _need(p, "fact", errors)
+    if fact is not None and fact not in NUMBER_FACTS:
+        errors.append(f"Unknown number “{fact}”. Choose one of: {', '.join(NUMBER_FACTS)}.")
+    if _need(p, "op", errors) not in COMPARATORS and "op" in p:
+        errors.append(f"Comparison must be one of {', '.join(COMPARATORS)}.")
+    _check_number(p, "value", errors)
+
+
+def _v_answer_is(p, ctx, errors):
+    question = _need(p, "question", errors)
+    if question is not None and question not in ctx.questions:
+        errors.append(f"Unknown question “{question}”.")
+    if not isinstance(p.get("value", True), bool):
+        errors.append("Parameter “value” must be true or false.")
+
+
+def _v_trials(p, ctx, errors):
+    _check_members(p, "lists", ctx.drug_lists, "drug list codes", errors)
+    _check_members(p, "outcomes", OUTCOMES, "outcomes", errors)
+    count = _need(p, "min_count", errors)
+    if count is not None and count != "all" and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        errors.append("Parameter “min_count” must be a whole number of 1 or more, or \"all\".")
+    _check_number(p, "min_months", errors, optional=True)
+    if "months_exempt_outcomes" in p:
+        _check_members(p, "months_exempt_outcomes", OUTCOMES, "outcomes", errors)
+
+
+def _v_preferred(p, ctx, errors):
+    _check_members(p, "outcomes", OUTCOMES, "outcomes", errors)
+    _check_number(p, "min_months", errors, optional=True)
+
+
+def _v_no_concomitant(p, ctx, errors):
+    _check_members(p, "lists", ctx.drug_lists, "drug list codes", errors)
+
+
+def _v_mg_per_kg(p, ctx, errors):
+    _check_number(p, "mg_per_kg", errors)
+
+
+def _v_indication_max(p, ctx, errors):
+    if p.get("source") not in ("fda", "compendia"):
+        errors.append("Parameter “source” must be \"fda\" or \"compendia\".")
+    if p.get("relation") not in ("within", "exceeds"):
+        errors.append("Parameter “relation” must be \"within\" or \"exceeds\".")
+
+
+def _v_ref(p, ctx, errors):
+    key = _need(p, "node", errors)
+    if key is not None and key not in ctx.node_keys:
+        errors.append(f"No criterion with key “{key}” in this policy version.")
+
+
+def _v_none(p, ctx, errors):
+    pass
+
+
+# ---------------------------------------------------------------- evaluators
+# `c` is the evaluation context (see evaluate.Evaluation): c.req, c.snap.
+
+
+def _e_diagnosis_in(node, c):
+    wanted = node.params["diagnoses"]
+    diagnosis = c.snap.catalog.diagnoses[c.req.diagnosis]
+    met = c.req.diagnosis in wanted or any(a in wanted for a in diagnosis.ancestors)
+    return (MET if met else NOT_MET), f"diagnosis: {diagnosis.name}", ()
+
+
+def _e_status_in(node, c):
+    pd = c.snap.diagnoses.get(c.req.diagnosis)
+    status = pd.status if pd else "not_covered"
+    name = c.snap.catalog.diagnoses[c.req.diagnosis].name
+    detail = f"{name} is {STATUS_WORDS[status]}"
+    if status in node.params["statuses"]:
+        return MET, detail, ()
+    return (REFER if status == "verify" else NOT_MET), detail, ()
+
+
+def _e_fact_in(node, c):
+    path = node.params["fact"]
+    value = c.req.facts.get(path)
+    spec = ENUM_FACTS[path]
+    if value is None:
+        return NOT_MET, f"{spec.label}: not answered", (path,)
+    met = value in node.params["values"]
+    return (MET if met else NOT_MET), f"{spec.label}: {spec.words(value)}", ()
+
+
+def _e_number_compare(node, c):
+    path, op, limit = node.params["fact"], node.params["op"], node.params["value"]
+    spec = NUMBER_FACTS[path]
+    value = c.req.facts.get(path)
+    if value is None:
+        return NOT_MET, f"{spec.label}: not answered", (path,)
+    met = COMPARATORS[op](value, limit)
+    detail = f"{spec.label} {format_number(value)} {spec.unit} (must be {COMPARATOR_WORDS[op]} {format_number(limit)})"
+    return (MET if met else NOT_MET), detail, ()
+
+
+def _e_age_within_label(node, c):
+    age = c.req.facts.get("patient.age_years")
+    if age is None:
+        return NOT_MET, "age: not answered", ("patient.age_years",)
+    pd = c.snap.diagnoses.get(c.req.diagnosis)
+    low = pd.labeled_min_age if pd else None
+    high = pd.labeled_max_age if pd else None
+    if low is None and high is None:
+        return MET, f"age {format_number(age)} years; labeling sets no age limit", ()
+    met = (low is None or age >= low) and (high is None or age <= high)
+    bounds = " to ".join(filter(None, [f"{format_number(low)}" if low is not None else "", f"{format_number(high)}" if high is not None else ""]))
+    return (MET if met else NOT_MET), f"age {format_number(age)} years; labeled ages {bounds or 'any'}", ()
+
+
+def _e_answer_is(node, c):
+    code = node.params["question"]
+    wanted = node.params.get("value", True)
+    answer = c.req.answers.get(code)
+    if answer is None:
+        return NOT_MET, "not answered", (f"answers.{code}",)
+    return (MET if answer is wanted else NOT_MET), ("yes" if answer else "no"), ()
+
+
+def _entries(c, codes) -> list[tuple[int, bool]]:
+    entries: list[tuple[int, bool]] = []
+    for code in codes:
+        entries.extend(c.snap.drug_lists[code].entries)
+    return entries
+
+
+def _matches(drug_id: int, entry: tuple[int, bool], drugs) -> bool:
+    entry_drug, with_biosimilars = entry
+    if drug_id == entry_drug:
+        return True
+    return with_biosimilars and drugs[drug_id].biosimilar_of == entry_drug
+
+
+def _trial_words(trial, drugs) -> str:
+    months = "" if trial.months is None else f" {format_number(trial.months)} months,"
+    return f"{drugs[trial.drug].label}{months} {OUTCOMES[trial.outcome]}"
+
+
+def _count_trials(c, entries, outcomes, min_months, exempt):
+    """Distinct list entries covered by qualifying trials, and what was missing."""
+    drugs = c.snap.catalog.drugs
+    covered: set[int] = set()
+    used: list[str] = []
+    missing: list[str] = []
+    for trial in c.req.prior_therapies or ():
+        if trial.outcome not in outcomes:
+            continue
+        matching = [i for i, entry in enumerate(entries) if _matches(trial.drug, entry, drugs)]
+        if not matching:
+            continue
+        if trial.outcome not in exempt and min_months:
+            if trial.months is None:
+                missing.append(f"prior_therapies[{trial.index}].months")
+                continue
+            if trial.months < min_months:
+                continue
+        new = [i for i in matching if i not in covered]
+        if new:
+            covered.update(new)
+            used.append(_trial_words(trial, drugs))
+    return covered, used, missing
+
+
+def _trials_result(c, entries, outcomes, min_count, min_months, exempt, what):
+    if c.req.prior_therapies is None:
+        return NOT_MET, "prior therapies: not answered", ("prior_therapies",)
+    covered, used, missing = _count_trials(c, entries, outcomes, min_months, exempt)
+    needed = len(entries) if min_count == "all" else min_count
+    if min_count == "all":
+        # "ALL of the list": every entry must be covered, whatever the entry count.
+        met = len(covered) >= len(entries) and bool(entries)
+        need_words = f"all {len(entries)} of {what}"
+    else:
+        met = len(covered) >= needed
+        need_words = f"{needed} of {what}"
+    condition = f" ({' / '.join(OUTCOMES[o] for o in outcomes)}"
+    condition += f", at least {format_number(min_months)} months" if min_months else ""
+    condition += ")"
+    detail = "; ".join(used) if used else "no qualifying trial"
+    detail += f" — needs {need_words}{condition}"
+    return (MET if met else NOT_MET), detail, tuple(missing)
+
+
+def _e_trials(node, c):
+    p = node.params
+    lists = p["lists"]
+    entries = _entries(c, lists)
+    what = " / ".join(c.snap.drug_lists[code].name for code in lists)
+    return _trials_result(
+        c, entries, tuple(p["outcomes"]), p["min_count"], p.get("min_months", 0),
+        tuple(p.get("months_exempt_outcomes", ())), what,
+    )
+
+
+def _e_preferred(node, c):
+    plan = c.req.facts.get("plan")
+    candidates = [
+        dl for dl in c.snap.drug_lists.values()
+        if dl.kind == "preferred" and dl.diagnosis in (None, c.req.diagnosis)
+    ]
+    if not candidates:
+        return MET, "no preferred products are listed for this diagnosis", ()
+    if any(dl.plans for dl in candidates) and plan is None:
+        return NOT_MET, "plan option: not answered", ("plan",)
+    chosen = [dl for dl in candidates if not dl.plans or plan in dl.plans]
+    if not chosen:
+        return MET, "no preferred products are listed for this plan", ()
+    dl = chosen[0]
+    p = node.params
+    return _trials_result(
+        c, list(dl.entries), tuple(p["outcomes"]), dl.required_count or 1, p.get("min_months", 0),
+        tuple(p.get("months_exempt_outcomes", ())), dl.name,
+    )
+
+
+def _e_no_concomitant(node, c):
+    drugs = c.snap.catalog.drugs
+    own = c.snap.product_drug
+    own_molecule = drugs[own].molecule if own in drugs else None
+    found = []
+    for code in node.params["lists"]:
+        dl = c.snap.drug_lists[code]
+        for drug_id in c.req.concomitant_drugs:
+            if drug_id == own or drugs[drug_id].molecule == own_molecule:
+                continue  # the requested drug itself is not "another" agent
+            if any(_matches(drug_id, entry, drugs) for entry in dl.entries):
+                found.append(f"{drugs[drug_id].label} ({dl.name})")
+    if found:
+        return NOT_MET, "to be used with " + ", ".join(dict.fromkeys(found)), ()
+    listed = ", ".join(drugs[d].label for d in c.req.concomitant_drugs) or "none"
+    return MET, f"concomitant drugs: {listed}", ()
+
+
+def _weight(c) -> float:
+    weight = c.req.facts.get("patient.weight_kg")
+    if weight is None:
+        raise FactRequired("patient.weight_kg", "Weight is required for a weight-based dose or quantity rule.")
+    return weight
+
+
+def _e_mg_per_kg(node, c):
+    weight = _weight(c)
+    dose = c.req.facts.get("dose.mg_per_day")
+    if dose is None:
+        return NOT_MET, "dose: not answered", ("dose.mg_per_day",)
+    limit = node.params["mg_per_kg"]
+    per_kg = dose / weight
+    met = per_kg <= limit + 1e-9
+    detail = f"{format_number(dose)} mg/day for {format_number(weight)} kg = {per_kg:.2f} mg/kg/day (at most {format_number(limit)})"
+    return (MET if met else NOT_MET), detail, ()
+
+
+def indication_max_mg(c, source: str) -> tuple[float | None, str]:
+    pd = c.snap.diagnoses.get(c.req.diagnosis)
+    if pd is None:
+        return None, "no maximum dose recorded"
+    per_day = getattr(pd, f"{source}_max_mg_per_day")
+    per_kg = getattr(pd, f"{source}_max_mg_per_kg_day")
+    if per_kg is not None:
+        weight = _weight(c)
+        return per_kg * weight, f"{format_number(per_kg)} mg/kg/day × {format_number(weight)} kg"
+    if per_day is not None:
+        return per_day, f"{format_number(per_day)} mg/day"
+    return None, "no maximum dose recorded"
+
+
+def _e_indication_max(node, c):
+    source, relation = node.params["source"], node.params["relation"]
+    dose = c.req.facts.get("dose.mg_per_day")
+    if dose is None:
+        return NOT_MET, "dose: not answered", ("dose.mg_per_day",)
+    maximum, words = indication_max_mg(c, source)
+    label = "FDA-labeled" if source == "fda" else "compendia-supported"
+    if maximum is None:
+        return NOT_MET, f"{label} maximum: {words}", ()
+    within = dose <= maximum + 1e-9
+    met = within if relation == "within" else not within
+    return (MET if met else NOT_MET), f"{format_number(dose)} mg/day; {label} maximum {format_number(maximum)} mg/day ({words})", ()
+
+
+def _e_single_strength(node, c):
+    strengths = c.snap.product_strengths
+    if len(strengths) <= 1:
+        return MET, f"only one strength is available ({format_number(c.snap.product_strength_mg)} mg)", ()
+    return NOT_MET, "a higher strength exists: " + ", ".join(f"{format_number(s)} mg" for s in strengths), ()
+
+
+@dataclass(frozen=True)
+class LeafKind:
+    label: str
+    validate: Callable
+    evaluate: Callable | None  # None: handled by the evaluator itself (ref)
+    example: dict
+
+
+LEAF_KINDS: dict[str, LeafKind] = {
+    "diagnosis_in": LeafKind("Diagnosis is one of", _v_diagnosis_in, _e_diagnosis_in, {"diagnoses": ["ra"]}),
+    "indication_status_in": LeafKind(
+        "Indication status under this policy is one of", _v_status_in, _e_status_in, {"statuses": ["fda_labeled", "compendia"]}
+    ),
+    "fact_in": LeafKind("Answer is one of", _v_fact_in, _e_fact_in, {"fact": "screening.tb", "values": ["negative"]}),
+    "number_compare": LeafKind(
+        "Number compares to a threshold", _v_number_compare, _e_number_compare, {"fact": "patient.age_years", "op": ">=", "value": 18}
+    ),
+    "age_within_label": LeafKind("Age is within FDA labeling for the diagnosis", _v_none, _e_age_within_label, {}),
+    "answer_is": LeafKind("Answer to an indication question is", _v_answer_is, _e_answer_is, {"question": "mis_c_hospitalized", "value": True}),
+    "trials": LeafKind(
+        "At least N trials from drug lists",
+        _v_trials,
+        _e_trials,
+        {"lists": ["fep-app2-conventional"], "outcomes": ["inadequate_response"], "min_count": 1, "min_months": 3,
+         "months_exempt_outcomes": ["intolerance", "contraindication"]},
+    ),
+    "preferred_trials": LeafKind(
+        "Preferred products tried (the plan's list and required number)", _v_preferred, _e_preferred,
+        {"outcomes": ["inadequate_response", "intolerance", "contraindication"]},
+    ),
+    "no_concomitant_from": LeafKind("No concomitant drug from lists", _v_no_concomitant, _e_no_concomitant, {"lists": ["fep-app2-biologic"]}),
+    "dose_mg_per_kg_at_most": LeafKind("Dose at most N mg/kg/day", _v_mg_per_kg, _e_mg_per_kg, {"mg_per_kg": 8}),
+    "dose_vs_indication_max": LeafKind(
+        "Dose versus the indication's maximum", _v_indication_max, _e_indication_max, {"source": "fda", "relation": "within"}
+    ),
+    "single_strength": LeafKind(
+        "Dose cannot be achieved with fewer units of a higher strength", _v_none, _e_single_strength, {}
+    ),
+    "ref": LeafKind("Same as another criterion", _v_ref, None, {"node": "init"}),
+}
+
+ALL_KINDS = {**INNER_KINDS, **{k: v.label for k, v in LEAF_KINDS.items()}}
+
+
+def validate_node(kind: str, params: Any, ctx: ValidationContext, *, n_children: int | None = None) -> list[str]:
+    """Messages, in words, for a criterion that cannot be saved as it is."""
+    if kind not in ALL_KINDS:
+        return [f"Unknown kind “{kind}”."]
+    if not isinstance(params, dict):
+        return ["Parameters must be a JSON object, for example {}."]
+    errors: list[str] = []
+    if kind in INNER_KINDS:
+        if kind == "at_least":
+            n = params.get("n")
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                errors.append("Parameter “n” must be a whole number of 1 or more.")
+        return errors
+    LEAF_KINDS[kind].validate(params, ctx, errors)
+    return errors
+
+
+def syringes_per_day(mg_per_day: float, strength_mg: float) -> int:
+    # A new syringe is used for each dose; partial doses are discarded.
+    return max(1, math.ceil(mg_per_day / strength_mg - 1e-9))
+
+
+__all__ = [
+    "MET", "NOT_MET", "REFER", "NA", "LEAF_KINDS", "INNER_KINDS", "ALL_KINDS", "FactRequired",
+    "ValidationContext", "validate_node", "syringes_per_day", "fact_label", "indication_max_mg",
+]

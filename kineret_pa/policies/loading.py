@@ -1,0 +1,201 @@
+"""Load the transcribed policies from `fixtures/` into the database.
+
+Idempotent: shared vocabularies (drugs, diagnoses, questions, payers) are upserted by
+their natural keys; a policy version that already exists is left exactly as policy
+staff may have edited it, unless `replace=True` rebuilds it from the fixture.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import models as m
+from .snapshots import revision_bumped_once
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _drug(generic: str) -> m.Drug:
+    try:
+        return m.Drug.objects.get(generic_name=generic)
+    except m.Drug.DoesNotExist:
+        raise ValidationError(f"Fixture names unknown drug {generic!r}") from None
+
+
+def _diagnoses(slugs: list[str]) -> list[m.Diagnosis]:
+    found = list(m.Diagnosis.objects.filter(slug__in=slugs))
+    if len(found) != len(set(slugs)):
+        unknown = set(slugs) - {d.slug for d in found}
+        raise ValidationError(f"Fixture names unknown diagnoses {sorted(unknown)}")
+    return found
+
+
+def catalog_load(data: dict[str, Any]) -> None:
+    for item in data["drug_classes"]:
+        m.DrugClass.objects.update_or_create(code=item["code"], defaults={"name": item["name"]})
+    classes = {c.code: c for c in m.DrugClass.objects.all()}
+    # References first, so biosimilars can point at them.
+    for item in sorted(data["drugs"], key=lambda d: d.get("biosimilar_of") is not None):
+        drug, _ = m.Drug.objects.update_or_create(
+            generic_name=item["generic"],
+            defaults={"biosimilar_of": _drug(item["biosimilar_of"]) if item.get("biosimilar_of") else None},
+        )
+        drug.classes.set([classes[c] for c in item.get("classes", [])])
+        names = [(item["generic"], m.DrugName.Kind.GENERIC)]
+        names += [(b, m.DrugName.Kind.BRAND) for b in item.get("brands", [])]
+        names += [(a, m.DrugName.Kind.ALIAS) for a in item.get("aliases", [])]
+        for name, kind in names:
+            m.DrugName.objects.update_or_create(normalized=m.normalize_name(name), defaults={"drug": drug, "name": name, "kind": kind})
+    for item in data["products"]:
+        m.Product.objects.update_or_create(
+            drug=_drug(item["drug"]), name=item["name"],
+            defaults={"strength_mg": item["strength_mg"], "volume_ml": item["volume_ml"], "form": item["form"]},
+        )
+    for order, item in enumerate(data["diagnoses"]):
+        parent = m.Diagnosis.objects.get(slug=item["parent"]) if item.get("parent") else None
+        diagnosis, _ = m.Diagnosis.objects.update_or_create(
+            slug=item["slug"],
+            defaults={"name": item["name"], "parent": parent, "selectable": item.get("selectable", True), "order": order},
+        )
+        for alias in item.get("aliases", []):
+            m.DiagnosisAlias.objects.update_or_create(alias=alias, defaults={"diagnosis": diagnosis})
+    for order, item in enumerate(data["questions"]):
+        question, _ = m.Question.objects.update_or_create(code=item["code"], defaults={"wording": item["wording"], "order": order})
+        question.diagnoses.set(_diagnoses(item["diagnoses"]))
+    for item in data["payers"]:
+        payer, _ = m.Payer.objects.update_or_create(slug=item["slug"], defaults={"name": item["name"]})
+        for plan in item.get("plans", []):
+            m.Plan.objects.update_or_create(payer=payer, code=plan["code"], defaults={"name": plan["name"]})
+
+
+def _nodes(version: m.PolicyVersion, items: list[dict], parent: m.CriterionNode | None, prefix: str) -> None:
+    for order, item in enumerate(items, start=1):
+        key = item.get("key") or (f"{prefix}_{order}" if prefix else f"node_{order}")
+        node = m.CriterionNode(
+            version=version, parent=parent, order=order, key=key, clause=item["clause"], text=item["text"],
+            kind=item["kind"], params=item.get("params", {}), gate=item.get("gate", False), root_for=item.get("root_for", ""),
+        )
+        node.save()
+        _nodes(version, item.get("children", []), node, key)
+
+
+def _validate_nodes(version: m.PolicyVersion) -> None:
+    for node in version.criterionnode_set.select_related("version", "parent"):
+        try:
+            node.full_clean()
+        except ValidationError as error:
+            raise ValidationError(f"{version}: criterion {node.key} ({node.clause}): {error.messages}") from None
+
+
+def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
+    version = m.PolicyVersion.objects.create(
+        policy=policy, effective_date=data["effective_date"], end_date=data.get("end_date"), status=data["status"],
+        source_title=data["source_title"], source_file=data.get("source_file", ""), notes=data.get("notes", ""),
+    )
+    version.full_clean()
+    plans = {p.code: p for p in m.Plan.objects.filter(payer=policy.payer)}
+    for item in data.get("diagnoses", []):
+        fields = {k: v for k, v in item.items() if k != "diagnosis"}
+        m.PolicyDiagnosis.objects.create(version=version, diagnosis=_diagnoses([item["diagnosis"]])[0], **fields)
+    for order, item in enumerate(data.get("drug_lists", [])):
+        dl = m.DrugList.objects.create(
+            version=version, code=item["code"], name=item["name"], clause=item["clause"], kind=item.get("kind", "general"),
+            diagnosis=_diagnoses([item["diagnosis"]])[0] if item.get("diagnosis") else None,
+            required_count=item.get("required_count"), order=order,
+        )
+        dl.plans.set([plans[code] for code in item.get("plans", [])])
+        for n, entry in enumerate(item["entries"]):
+            entry = {"drug": entry} if isinstance(entry, str) else entry
+            m.DrugListEntry.objects.create(
+                drug_list=dl, drug=_drug(entry["drug"]), include_biosimilars=entry.get("include_biosimilars", False),
+                note=entry.get("note", ""), order=n,
+            )
+    for item in data.get("clinical_lists", []):
+        cl = m.ClinicalList.objects.create(version=version, code=item["code"], title=item["title"], clause=item["clause"])
+        m.ClinicalListItem.objects.bulk_create(
+            m.ClinicalListItem(clinical_list=cl, order=n, text=text) for n, text in enumerate(item["items"], start=1)
+        )
+    for item in data.get("icd10", []):
+        code = m.Icd10Code.objects.create(
+            version=version, code_from=item["code"], code_to=item.get("through", ""), description=item["description"]
+        )
+        code.full_clean()
+        code.diagnoses.set(_diagnoses(item["diagnoses"]))
+    tables = {}
+    for item in data.get("weight_tables", []):
+        table = m.WeightTable.objects.create(
+            version=version, code=item["code"], title=item["title"], clause=item["clause"],
+            base_sufficient_max_kg=item["base_sufficient_max_kg"], refer_above_kg=item["refer_above_kg"],
+        )
+        columns = ("weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity", "retail_days",
+                   "home_delivery_quantity", "home_delivery_days")
+        rows = [dict(zip(columns, row)) for row in item["rows"]]
+        problems = m.validate_weight_rows(rows)
+        if problems:
+            raise ValidationError(problems)
+        m.WeightRow.objects.bulk_create(m.WeightRow(table=table, **row) for row in rows)
+        tables[table.code] = table
+    _nodes(version, data.get("criteria", []), None, "")
+    _validate_nodes(version)
+    nodes = {n.key: n for n in version.criterionnode_set.all()}
+    for order, item in enumerate(data.get("limits", []), start=1):
+        limit = m.QuantityLimit.objects.create(
+            version=version, order=order, clause=item["clause"], text=item["text"],
+            request_type=item.get("request_type", ""), channel=item.get("channel", ""), kind=item["kind"],
+            quantity=item.get("quantity"), period_days=item.get("period_days"), mg_per_kg_day=item.get("mg_per_kg_day"),
+            weight_table=tables[item["weight_table"]] if item.get("weight_table") else None,
+            one_time=item.get("one_time", False), grant=item.get("grant", "limit"),
+            condition=nodes[item["condition"]] if item.get("condition") else None,
+            duration_months=item.get("duration_months"), duration_days=item.get("duration_days"),
+        )
+        limit.full_clean()
+        limit.diagnoses.set(_diagnoses(item.get("diagnoses", [])))
+    for order, item in enumerate(data.get("durations", []), start=1):
+        duration = m.ApprovalDuration.objects.create(
+            version=version, order=order, clause=item["clause"], request_type=item.get("request_type", ""),
+            months=item.get("months"), days=item.get("days"),
+        )
+        duration.full_clean()
+        duration.diagnoses.set(_diagnoses(item.get("diagnoses", [])))
+    return version
+
+
+def policy_load(data: dict[str, Any], *, replace: bool) -> list[str]:
+    payer = m.Payer.objects.get(slug=data["payer"])
+    policy, _ = m.Policy.objects.update_or_create(
+        code=data["code"],
+        defaults={"payer": payer, "number": data["number"], "title": data["title"], "kind": data["kind"], "drug": _drug(data["drug"])},
+    )
+    policy.plans.set(m.Plan.objects.filter(payer=payer, code__in=data.get("plans", [])))
+    done = []
+    for item in data["versions"]:
+        existing = m.PolicyVersion.objects.filter(policy=policy, effective_date=item["effective_date"]).first()
+        if existing and not replace:
+            done.append(f"{existing} kept as it is")
+            continue
+        if existing:
+            # Limits protect their condition criteria; remove them before the version.
+            m.QuantityLimit.objects.filter(version=existing).delete()
+            existing.delete()
+        done.append(f"{version_load(policy, item)} loaded")
+    return done
+
+
+@transaction.atomic
+def policies_load(*, directory: Path = FIXTURES, replace: bool = False) -> list[str]:
+    with revision_bumped_once():
+        catalog_load(_read(directory / "catalog.json"))
+        done = []
+        for path in sorted((directory / "policies").glob("*.json")):
+            done.extend(policy_load(_read(path), replace=replace))
+        return done

@@ -1,0 +1,252 @@
+"""Compile policy data from the database into the engine's immutable snapshots.
+
+Snapshots are cached per process and keyed by the policy data revision: any save of
+policy data bumps the revision (see signals.py), so the next determination in every
+process rebuilds from the edited data, with no restart. A determination costs one
+query (the revision) once its snapshot is warm; building one costs a constant number
+of queries whatever the data size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+
+from django.db.models import F
+
+from kineret_pa.engine.snapshot import (
+    Catalog, DiagnosisSnap, DrugListSnap, DrugSnap, DurationSnap, Icd10Snap, Node, PolicyDiagnosisSnap,
+    QuantityLimitSnap, Snapshot, WeightRowSnap, WeightTableSnap, frozen_map,
+)
+
+from . import models as m
+
+
+def _num(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def catalog_build() -> Catalog:
+    drugs: dict[int, DrugSnap] = {}
+    brands: dict[int, list[str]] = defaultdict(list)
+    names: dict[str, int] = {}
+    for name in m.DrugName.objects.order_by("id"):
+        names[name.normalized] = name.drug_id
+        if name.kind == m.DrugName.Kind.BRAND:
+            brands[name.drug_id].append(name.name)
+    for drug in m.Drug.objects.all():
+        names.setdefault(m.normalize_name(drug.generic_name), drug.id)
+        label = f"{drug.generic_name} ({brands[drug.id][0]})" if brands[drug.id] else drug.generic_name
+        drugs[drug.id] = DrugSnap(drug.id, drug.generic_name, drug.biosimilar_of_id, label)
+
+    rows = list(m.Diagnosis.objects.values("id", "slug", "name", "parent_id", "selectable"))
+    by_id = {row["id"]: row for row in rows}
+    diagnoses = {}
+    for row in rows:
+        ancestors, parent = [], row["parent_id"]
+        while parent is not None and len(ancestors) < 10:
+            ancestors.append(by_id[parent]["slug"])
+            parent = by_id[parent]["parent_id"]
+        diagnoses[row["slug"]] = DiagnosisSnap(row["slug"], row["name"], tuple(ancestors), row["selectable"])
+    aliases = dict(m.DiagnosisAlias.objects.values_list("alias", "diagnosis__slug"))
+
+    icd10 = tuple(
+        Icd10Snap(code.code_from, code.code_to or code.code_from, tuple(d.slug for d in code.diagnoses.all()), code.description)
+        for code in m.Icd10Code.objects.prefetch_related("diagnoses")
+    )
+    return Catalog(
+        drugs=frozen_map(drugs),
+        drug_names=frozen_map(names),
+        diagnoses=frozen_map(diagnoses),
+        diagnosis_aliases=frozen_map(aliases),
+        icd10=icd10,
+        question_codes=frozenset(m.Question.objects.values_list("code", flat=True)),
+    )
+
+
+def _tree(rows: list[m.CriterionNode]) -> tuple[dict[str, Node], dict[str, Node]]:
+    children: dict[int | None, list[m.CriterionNode]] = defaultdict(list)
+    for row in rows:
+        children[row.parent_id].append(row)
+    nodes: dict[str, Node] = {}
+
+    def build(row: m.CriterionNode, depth: int = 0) -> Node:
+        if depth > 50:
+            raise ValueError("criteria tree too deep")
+        kids = tuple(build(child, depth + 1) for child in sorted(children[row.id], key=lambda r: (r.order, r.id)))
+        node = Node(row.id, row.key, row.kind, row.clause, row.text, frozen_map(row.params or {}), kids, row.gate)
+        nodes[row.key] = node
+        return node
+
+    roots: dict[str, Node] = {}
+    for row in sorted(children[None], key=lambda r: (r.order, r.id)):
+        node = build(row)
+        if row.root_for in ("initial", "both"):
+            roots["initial"] = node
+        if row.root_for in ("renewal", "both"):
+            roots["renewal"] = node
+    return roots, nodes
+
+
+def _root_key(key: str, nodes_by_key: dict[str, m.CriterionNode], by_id: dict[int, m.CriterionNode]) -> str:
+    row = nodes_by_key[key]
+    while row.parent_id is not None:
+        row = by_id[row.parent_id]
+    return row.key
+
+
+def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
+    rows = list(m.CriterionNode.objects.filter(version=version))
+    roots, nodes = _tree(rows)
+
+    drug_lists = {}
+    for dl in m.DrugList.objects.filter(version=version).select_related("diagnosis").prefetch_related("entries", "plans"):
+        entries = tuple((e.drug_id, e.include_biosimilars) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id)))
+        drug_lists[dl.code] = DrugListSnap(
+            dl.code, dl.name, dl.clause, entries, frozenset(p.code for p in dl.plans.all()),
+            dl.diagnosis.slug if dl.diagnosis else None, dl.required_count, dl.kind,
+        )
+
+    diagnoses = {
+        pd.diagnosis.slug: PolicyDiagnosisSnap(
+            pd.diagnosis.slug, pd.status, _num(pd.labeled_min_age), _num(pd.labeled_max_age),
+            _num(pd.fda_max_mg_per_day), _num(pd.fda_max_mg_per_kg_day),
+            _num(pd.compendia_max_mg_per_day), _num(pd.compendia_max_mg_per_kg_day),
+        )
+        for pd in m.PolicyDiagnosis.objects.filter(version=version).select_related("diagnosis")
+    }
+
+    tables = {}
+    for table in m.WeightTable.objects.filter(version=version).prefetch_related("rows"):
+        table_rows = tuple(
+            WeightRowSnap(float(r.weight_kg), float(r.max_mg_per_day), r.syringes_per_day, r.retail_quantity,
+                          r.retail_days, r.home_delivery_quantity, r.home_delivery_days)
+            for r in sorted(table.rows.all(), key=lambda r: r.weight_kg)
+        )
+        tables[table.code] = WeightTableSnap(table.code, table.title, table.clause, float(table.base_sufficient_max_kg),
+                                             float(table.refer_above_kg), table_rows)
+
+    by_id = {row.id: row for row in rows}
+    by_key = {row.key: row for row in rows}
+    limits = []
+    for limit in m.QuantityLimit.objects.filter(version=version).select_related("weight_table", "condition").prefetch_related("diagnoses"):
+        condition = limit.condition.key if limit.condition else None
+        limits.append(QuantityLimitSnap(
+            order=limit.order, clause=limit.clause, text=limit.text, kind=limit.kind, grant=limit.grant,
+            request_types=frozenset([limit.request_type] if limit.request_type else []),
+            diagnoses=frozenset(d.slug for d in limit.diagnoses.all()),
+            channels=frozenset([limit.channel] if limit.channel else []),
+            quantity=limit.quantity, period_days=limit.period_days, mg_per_kg_day=_num(limit.mg_per_kg_day),
+            weight_table=limit.weight_table.code if limit.weight_table else None, one_time=limit.one_time,
+            condition=condition, condition_root=_root_key(condition, by_key, by_id) if condition else None,
+            duration_months=limit.duration_months, duration_days=limit.duration_days,
+        ))
+    limits.sort(key=lambda limit: limit.order)
+
+    durations = tuple(sorted(
+        (DurationSnap(d.order, d.clause, d.months, d.days,
+                      frozenset([d.request_type] if d.request_type else []), frozenset(x.slug for x in d.diagnoses.all()))
+         for d in m.ApprovalDuration.objects.filter(version=version).prefetch_related("diagnoses")),
+        key=lambda d: d.order,
+    ))
+
+    policy = version.policy
+    strengths = tuple(sorted({float(p.strength_mg) for p in m.Product.objects.filter(drug_id=policy.drug_id)})) or (100.0,)
+    return Snapshot(
+        policy_code=policy.code,
+        policy_title=policy.title,
+        version_label=version.label,
+        version_id=version.id,
+        catalog=catalog,
+        roots=frozen_map(roots),
+        nodes=frozen_map(nodes),
+        drug_lists=frozen_map(drug_lists),
+        diagnoses=frozen_map(diagnoses),
+        limits=tuple(limits),
+        weight_tables=frozen_map(tables),
+        durations=durations,
+        product_drug=policy.drug_id,
+        product_strength_mg=strengths[0],
+        product_strengths=strengths,
+    )
+
+
+# ---------------------------------------------------------------- the cache
+
+_lock = threading.Lock()
+_cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}}
+_suppressed = threading.local()
+
+
+def revision_current() -> int:
+    value = m.PolicyDataRevision.objects.values_list("value", flat=True).first()
+    return value or 0
+
+
+def revision_bump() -> None:
+    if getattr(_suppressed, "active", False):
+        return
+    if not m.PolicyDataRevision.objects.update(value=F("value") + 1):
+        m.PolicyDataRevision.objects.create(value=1)
+
+
+@contextmanager
+def revision_bumped_once():
+    """Bulk loads bump the revision once at the end instead of on every row."""
+    _suppressed.active = True
+    try:
+        yield
+    finally:
+        _suppressed.active = False
+    revision_bump()
+
+
+def _fresh(revision: int) -> dict:
+    with _lock:
+        if _cache["revision"] != revision:
+            _cache.update(revision=revision, catalog=None, versions=None, snapshots={})
+        return _cache
+
+
+def catalog_get(revision: int | None = None) -> Catalog:
+    cache = _fresh(revision_current() if revision is None else revision)
+    if cache["catalog"] is None:
+        cache["catalog"] = catalog_build()
+    return cache["catalog"]
+
+
+def version_for(policy_code: str, on: dt.date, revision: int | None = None) -> tuple[int | None, str | None]:
+    """The id of the version in force on a date, or (None, reason)."""
+    cache = _fresh(revision_current() if revision is None else revision)
+    if cache["versions"] is None:
+        index: dict[str, list[tuple[dt.date, dt.date | None, int]]] = defaultdict(list)
+        codes = set(m.Policy.objects.values_list("code", flat=True))
+        for row in m.PolicyVersion.objects.filter(status=m.PolicyVersion.Status.ACTIVE).values(
+            "id", "policy__code", "effective_date", "end_date"
+        ):
+            index[row["policy__code"]].append((row["effective_date"], row["end_date"], row["id"]))
+        cache["versions"] = (codes, dict(index))
+    codes, index = cache["versions"]
+    if policy_code not in codes:
+        return None, "policy"
+    for start, end, version_id in index.get(policy_code, ()):
+        if start <= on and (end is None or on <= end):
+            return version_id, None
+    return None, "date_of_service"
+
+
+def snapshot_get(version_id: int, revision: int | None = None) -> Snapshot:
+    revision = revision_current() if revision is None else revision
+    cache = _fresh(revision)
+    snap = cache["snapshots"].get(version_id)
+    if snap is None:
+        version = m.PolicyVersion.objects.select_related("policy").get(pk=version_id)
+        snap = snapshot_build(version, catalog_get(revision))
+        cache["snapshots"][version_id] = snap
+    return snap
+
+
+def cache_clear() -> None:
+    with _lock:
+        _cache.update(revision=None, catalog=None, versions=None, snapshots={})
