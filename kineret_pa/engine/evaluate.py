@@ -28,6 +28,7 @@ class Result:
     status: str
     detail: str = ""
     children: tuple["Result", ...] = ()
+    missing: tuple[str, ...] = ()  # blank facts this leaf looked at
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +107,7 @@ class Evaluation:
             result = Result(node, target.status, target.detail, (target,))
         else:
             status, detail, missing = LEAF_KINDS[kind].evaluate(node, self)
-            for path in missing:
-                self.missing[path] = None
-            result = Result(node, status, detail)
+            result = Result(node, status, detail, (), missing)
         self.cache[node.key] = result
         return result
 
@@ -180,14 +179,23 @@ class Evaluation:
         return Result(node, status, f"{met} of {len(results)} met, {n} needed", results)
 
     def show(self, result: Result) -> None:
-        """Append a result and its subtree to the reasons, in policy order."""
+        """Append a result and its subtree to the reasons, in policy order.
+
+        Under an ANY that is met only the alternative that met it is shown: the
+        others did not decide anything, and neither did the blank facts they saw.
+        """
         if result.status == NA or result.node.gate:
             return
         if result.node.key in self.shown:
             return
         self.shown.add(result.node.key)
         self.reasons.append(Reason(result.node.clause, result.status == MET, result.node.text, result.detail))
-        for child in result.children:
+        for path in result.missing:
+            self.missing[path] = None
+        children = result.children
+        if result.node.kind == "any" and result.status == MET:
+            children = tuple(child for child in children if child.status == MET)
+        for child in children:
             self.show(child)
 
     # ------------------------------------------------------------ quantity

@@ -19,13 +19,15 @@ CHANNEL_CHOICES = [("", "Any channel"), ("retail", "Retail"), ("home_delivery", 
 
 
 class PolicyDataRevision(models.Model):
-    """One row whose number changes whenever any policy data changes.
+    """One row whose token changes whenever any policy data changes.
 
-    Every process compares it with the number its cached snapshots were built at, so
+    Every process compares it with the token its cached snapshots were built at, so
     an admin edit reaches the next determination in every worker without a restart.
+    A fresh random token (not a counter) so a rolled-back change can never share a
+    token with a later committed one.
     """
 
-    value = models.PositiveBigIntegerField(default=0)
+    value = models.CharField(max_length=32, default="initial")
 
     class Meta:
         verbose_name = "policy data revision"

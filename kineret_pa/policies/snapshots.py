@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 
-from django.db.models import F
 
 from kineret_pa.engine.snapshot import (
     Catalog, DiagnosisSnap, DrugListSnap, DrugSnap, DurationSnap, Icd10Snap, Node, PolicyDiagnosisSnap,
@@ -179,16 +179,16 @@ _cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots"
 _suppressed = threading.local()
 
 
-def revision_current() -> int:
-    value = m.PolicyDataRevision.objects.values_list("value", flat=True).first()
-    return value or 0
+def revision_current() -> str:
+    return m.PolicyDataRevision.objects.values_list("value", flat=True).first() or "none"
 
 
 def revision_bump() -> None:
     if getattr(_suppressed, "active", False):
         return
-    if not m.PolicyDataRevision.objects.update(value=F("value") + 1):
-        m.PolicyDataRevision.objects.create(value=1)
+    token = uuid.uuid4().hex
+    if not m.PolicyDataRevision.objects.update(value=token):
+        m.PolicyDataRevision.objects.create(value=token)
 
 
 @contextmanager
@@ -202,21 +202,21 @@ def revision_bumped_once():
     revision_bump()
 
 
-def _fresh(revision: int) -> dict:
+def _fresh(revision: str) -> dict:
     with _lock:
         if _cache["revision"] != revision:
             _cache.update(revision=revision, catalog=None, versions=None, snapshots={})
         return _cache
 
 
-def catalog_get(revision: int | None = None) -> Catalog:
+def catalog_get(revision: str | None = None) -> Catalog:
     cache = _fresh(revision_current() if revision is None else revision)
     if cache["catalog"] is None:
         cache["catalog"] = catalog_build()
     return cache["catalog"]
 
 
-def version_for(policy_code: str, on: dt.date, revision: int | None = None) -> tuple[int | None, str | None]:
+def version_for(policy_code: str, on: dt.date, revision: str | None = None) -> tuple[int | None, str | None]:
     """The id of the version in force on a date, or (None, reason)."""
     cache = _fresh(revision_current() if revision is None else revision)
     if cache["versions"] is None:
@@ -236,7 +236,7 @@ def version_for(policy_code: str, on: dt.date, revision: int | None = None) -> t
     return None, "date_of_service"
 
 
-def snapshot_get(version_id: int, revision: int | None = None) -> Snapshot:
+def snapshot_get(version_id: int, revision: str | None = None) -> Snapshot:
     revision = revision_current() if revision is None else revision
     cache = _fresh(revision)
     snap = cache["snapshots"].get(version_id)
