@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "kineret_pa.accounts",
     "kineret_pa.policies",
     "kineret_pa.api",
+    "kineret_pa.pa_requests",
+    "formtools",
 ]
 
 MIDDLEWARE = [

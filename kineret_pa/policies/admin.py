@@ -1,7 +1,519 @@
+"""The admin where pharmacy policy staff edit payer policies.
+
+A policy version's page gathers everything that belongs to it (diagnoses, lists,
+tables, limits, durations, codes); lists with many rows (drug lists, weight tables,
+clinical lists, criteria) open on their own page from a link. Every save bumps the
+policy data revision (signals.py), so the next determination uses the edit.
+"""
+from __future__ import annotations
+
+import json
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from kineret_pa.engine.vocabulary import INNER_KINDS, LEAF_KINDS
 
 from . import models as m
 
-admin.site.register([m.Payer, m.Plan, m.Policy, m.PolicyVersion, m.Drug, m.DrugName, m.DrugClass, m.Product, m.Diagnosis,
-                     m.DiagnosisAlias, m.Question, m.Icd10Code, m.PolicyDiagnosis, m.DrugList, m.DrugListEntry, m.ClinicalList,
-                     m.WeightTable, m.WeightRow, m.CriterionNode, m.QuantityLimit, m.ApprovalDuration])
+
+def _change_link(obj, label: str) -> str:
+    url = reverse(f"admin:policies_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+def _changelist_link(model, label: str, **filters) -> str:
+    url = reverse(f"admin:policies_{model._meta.model_name}_changelist")
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, label)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# ---------------------------------------------------------------- payers, plans, policies
+
+
+class PlanInline(admin.TabularInline):
+    model = m.Plan
+    extra = 0
+
+
+@admin.register(m.Payer)
+class PayerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    ordering = ["name"]
+    inlines = [PlanInline]
+
+
+@admin.register(m.Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "payer"]
+    list_filter = ["payer"]
+    search_fields = ["name", "code", "payer__name"]
+    ordering = ["payer__name", "name"]
+    list_select_related = ["payer"]
+
+
+class PolicyVersionInline(admin.TabularInline):
+    model = m.PolicyVersion
+    fields = ["effective_date", "end_date", "status", "source_title"]
+    extra = 0
+    show_change_link = True  # the version's own page holds its lists, limits and criteria
+
+
+@admin.register(m.Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = ["code", "number", "title", "payer", "kind", "drug"]
+    list_filter = ["payer", "kind"]
+    search_fields = ["code", "number", "title", "payer__name"]
+    ordering = ["code"]
+    autocomplete_fields = ["drug"]
+    filter_horizontal = ["plans"]
+    list_select_related = ["payer", "drug"]
+    inlines = [PolicyVersionInline]
+
+
+# ---------------------------------------------------------------- a version and what belongs to it
+
+
+class VersionPartInline(admin.TabularInline):
+    """Compact rows on the version page; choices of other version parts stay within the version."""
+
+    extra = 0
+    version_scoped = ()  # foreign keys whose choices must come from this version
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        version_id = request.resolver_match.kwargs.get("object_id")
+        if db_field.name in self.version_scoped:
+            # A limit may only use this version's tables and criteria; offering every
+            # version's would invite a choice that the model then rejects.
+            kwargs["queryset"] = db_field.related_model.objects.filter(version_id=version_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PolicyDiagnosisInline(VersionPartInline):
+    model = m.PolicyDiagnosis
+    autocomplete_fields = ["diagnosis"]
+
+
+class DrugListInline(VersionPartInline):
+    model = m.DrugList
+    fields = ["order", "code", "name", "clause", "kind", "plans", "diagnosis", "required_count", "entries_link"]
+    readonly_fields = ["entries_link"]
+    autocomplete_fields = ["plans", "diagnosis"]
+    show_change_link = True
+
+    @admin.display(description="Drugs")
+    def entries_link(self, obj):
+        if not obj.pk:
+            return "Save first, then add drugs"
+        return _change_link(obj, f"{_count(obj.entries.count(), 'drug', 'drugs')} — edit entries")
+
+
+class ClinicalListInline(VersionPartInline):
+    model = m.ClinicalList
+    fields = ["code", "title", "clause", "items_link"]
+    readonly_fields = ["items_link"]
+    show_change_link = True
+
+    @admin.display(description="Items")
+    def items_link(self, obj):
+        if not obj.pk:
+            return "Save first, then add items"
+        return _change_link(obj, f"{_count(obj.items.count(), 'item', 'items')} — edit items")
+
+
+class WeightTableInline(VersionPartInline):
+    model = m.WeightTable
+    fields = ["code", "title", "clause", "base_sufficient_max_kg", "refer_above_kg", "rows_link"]
+    readonly_fields = ["rows_link"]
+    show_change_link = True
+
+    @admin.display(description="Rows")
+    def rows_link(self, obj):
+        if not obj.pk:
+            return "Save first, then add rows"
+        return _change_link(obj, f"{_count(obj.rows.count(), 'row', 'rows')} — edit rows")
+
+
+class QuantityLimitInline(VersionPartInline):
+    model = m.QuantityLimit
+    fields = ["order", "clause", "text", "request_type", "channel", "diagnoses", "kind", "quantity", "period_days",
+              "mg_per_kg_day", "weight_table", "one_time", "grant", "condition", "duration_months", "duration_days"]
+    # A criterion is searched for rather than listed: a version has up to ~150 and
+    # each limit row would repeat them all. The model refuses another version's.
+    autocomplete_fields = ["diagnoses", "condition"]
+    version_scoped = ("weight_table",)
+    show_change_link = True
+
+
+class ApprovalDurationInline(VersionPartInline):
+    model = m.ApprovalDuration
+    fields = ["order", "clause", "request_type", "diagnoses", "months", "days"]
+    autocomplete_fields = ["diagnoses"]
+
+
+class Icd10CodeInline(VersionPartInline):
+    model = m.Icd10Code
+    fields = ["code_from", "code_to", "description", "diagnoses"]
+    autocomplete_fields = ["diagnoses"]
+
+
+@admin.register(m.PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ["policy", "effective_date", "end_date", "status", "source_title"]
+    list_filter = ["status", "policy__payer", "policy"]
+    search_fields = ["policy__code", "policy__title", "source_title"]
+    ordering = ["policy__code", "-effective_date"]
+    date_hierarchy = "effective_date"
+    list_select_related = ["policy"]
+    readonly_fields = ["criteria_link"]
+    fields = ["policy", "effective_date", "end_date", "status", "source_title", "source_file", "notes", "criteria_link"]
+    inlines = [PolicyDiagnosisInline, DrugListInline, ClinicalListInline, WeightTableInline, QuantityLimitInline,
+               ApprovalDurationInline, Icd10CodeInline]
+
+    @admin.display(description="Criteria")
+    def criteria_link(self, obj):
+        if not obj.pk:
+            return "Save the version first, then add its criteria."
+        n = obj.criterionnode_set.count()
+        return _changelist_link(m.CriterionNode, f"{_count(n, 'criterion', 'criteria')} — open the criteria",
+                                version__id__exact=obj.pk)
+
+
+# ---------------------------------------------------------------- drugs and diagnoses
+
+
+class DrugNameInline(admin.TabularInline):
+    model = m.DrugName
+    fields = ["name", "kind"]
+    extra = 0
+
+
+@admin.register(m.DrugClass)
+class DrugClassAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+@admin.register(m.Drug)
+class DrugAdmin(admin.ModelAdmin):
+    list_display = ["generic_name", "brand_names", "biosimilar_of", "class_names"]
+    list_filter = ["classes"]
+    search_fields = ["generic_name", "names__name"]
+    ordering = ["generic_name"]
+    autocomplete_fields = ["biosimilar_of"]
+    filter_horizontal = ["classes"]
+    inlines = [DrugNameInline]
+
+    def get_queryset(self, request):
+        # __str__ and the columns read names and classes; fetch them once, not per row.
+        return super().get_queryset(request).prefetch_related("names", "classes", "biosimilar_of__names")
+
+    @admin.display(description="Brand names")
+    def brand_names(self, obj):
+        return ", ".join(n.name for n in obj.names.all() if n.kind == m.DrugName.Kind.BRAND)
+
+    @admin.display(description="Classes")
+    def class_names(self, obj):
+        return ", ".join(c.name for c in obj.classes.all())
+
+
+@admin.register(m.DrugName)
+class DrugNameAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "drug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "drug__generic_name"]
+    ordering = ["name"]
+    autocomplete_fields = ["drug"]
+    readonly_fields = ["normalized"]
+    list_select_related = ["drug"]
+
+
+@admin.register(m.Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "drug", "strength_mg", "volume_ml", "form"]
+    list_filter = ["form"]
+    search_fields = ["name", "drug__generic_name"]
+    ordering = ["drug__generic_name", "strength_mg"]
+    autocomplete_fields = ["drug"]
+    list_select_related = ["drug"]
+
+
+class DiagnosisAliasInline(admin.TabularInline):
+    model = m.DiagnosisAlias
+    extra = 0
+
+
+@admin.register(m.Diagnosis)
+class DiagnosisAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "parent", "selectable", "order"]
+    list_filter = ["selectable", "parent"]
+    search_fields = ["name", "slug", "aliases__alias"]
+    ordering = ["order", "name"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+    inlines = [DiagnosisAliasInline]
+
+
+@admin.register(m.DiagnosisAlias)
+class DiagnosisAliasAdmin(admin.ModelAdmin):
+    list_display = ["alias", "diagnosis"]
+    search_fields = ["alias", "diagnosis__name", "diagnosis__slug"]
+    ordering = ["alias"]
+    autocomplete_fields = ["diagnosis"]
+    list_select_related = ["diagnosis"]
+
+
+@admin.register(m.Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["code", "wording", "order"]
+    list_filter = ["diagnoses"]
+    search_fields = ["code", "wording"]
+    ordering = ["order", "code"]
+    filter_horizontal = ["diagnoses"]
+
+
+# ---------------------------------------------------------------- version parts on their own pages
+
+
+class VersionPartAdmin(admin.ModelAdmin):
+    """Shared columns and filters for things that belong to one policy version."""
+
+    list_filter = ["version__policy", "version"]
+    list_select_related = ["version__policy"]
+    autocomplete_fields = ["version"]
+
+
+@admin.register(m.Icd10Code)
+class Icd10CodeAdmin(VersionPartAdmin):
+    list_display = ["code_from", "code_to", "description", "version"]
+    search_fields = ["code_from", "code_to", "description"]
+    ordering = ["version", "code_from"]
+    autocomplete_fields = ["version", "diagnoses"]
+
+
+@admin.register(m.PolicyDiagnosis)
+class PolicyDiagnosisAdmin(VersionPartAdmin):
+    list_display = ["diagnosis", "status", "labeled_min_age", "fda_max_mg_per_day", "fda_max_mg_per_kg_day", "version"]
+    list_filter = ["status", "version__policy", "version"]
+    search_fields = ["diagnosis__name", "diagnosis__slug"]
+    ordering = ["version", "diagnosis__order"]
+    autocomplete_fields = ["version", "diagnosis"]
+    list_select_related = ["version__policy", "diagnosis"]
+
+
+class DrugListEntryInline(admin.TabularInline):
+    model = m.DrugListEntry
+    fields = ["order", "drug", "include_biosimilars", "note"]
+    autocomplete_fields = ["drug"]  # hundreds of drugs: search rather than a long select
+    extra = 0
+
+
+@admin.register(m.DrugList)
+class DrugListAdmin(VersionPartAdmin):
+    list_display = ["name", "code", "clause", "kind", "required_count", "entry_count", "version"]
+    list_filter = ["kind", "version__policy", "version"]
+    search_fields = ["code", "name", "clause"]
+    ordering = ["version", "order", "code"]
+    autocomplete_fields = ["version", "diagnosis", "plans"]
+    inlines = [DrugListEntryInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    @admin.display(description="Drugs", ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+
+@admin.register(m.DrugListEntry)
+class DrugListEntryAdmin(admin.ModelAdmin):
+    list_display = ["drug", "drug_list", "include_biosimilars", "note", "order"]
+    list_filter = ["drug_list__kind", "drug_list__version__policy", "drug_list"]
+    search_fields = ["drug__generic_name", "drug__names__name", "drug_list__code", "drug_list__name", "note"]
+    ordering = ["drug_list", "order", "drug__generic_name"]
+    autocomplete_fields = ["drug_list", "drug"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("drug_list").prefetch_related("drug__names")
+
+
+class ClinicalListItemInline(admin.TabularInline):
+    model = m.ClinicalListItem
+    fields = ["order", "text"]
+    extra = 0
+
+
+@admin.register(m.ClinicalList)
+class ClinicalListAdmin(VersionPartAdmin):
+    list_display = ["title", "code", "clause", "version"]
+    search_fields = ["code", "title", "clause"]
+    ordering = ["version", "code"]
+    inlines = [ClinicalListItemInline]
+
+
+@admin.register(m.ClinicalListItem)
+class ClinicalListItemAdmin(admin.ModelAdmin):
+    list_display = ["text", "clinical_list", "order"]
+    list_filter = ["clinical_list"]
+    search_fields = ["text", "clinical_list__title"]
+    ordering = ["clinical_list", "order"]
+    autocomplete_fields = ["clinical_list"]
+    list_select_related = ["clinical_list"]
+
+
+# ---------------------------------------------------------------- weight tables
+
+ROW_FIELDS = ("weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity", "home_delivery_quantity")
+
+
+def weight_row_messages(rows: list[dict]) -> list[str]:
+    # Rows are checked in weight order, the order the table is read and shown in, so a
+    # pharmacist may add a missing weight at the bottom; a lighter row that allows more
+    # than a heavier one, or two rows of one weight, is still rejected.
+    return m.validate_weight_rows(sorted(rows, key=lambda row: row["weight_kg"]))
+
+
+class WeightRowFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return  # each row's own errors come first; the order check needs whole rows
+        rows = [
+            {f: form.cleaned_data[f] for f in ROW_FIELDS}
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        messages = weight_row_messages(rows)
+        if messages:
+            raise ValidationError(messages)
+
+
+class WeightRowInline(admin.TabularInline):
+    model = m.WeightRow
+    formset = WeightRowFormSet
+    extra = 0
+
+
+@admin.register(m.WeightTable)
+class WeightTableAdmin(VersionPartAdmin):
+    list_display = ["title", "code", "clause", "base_sufficient_max_kg", "refer_above_kg", "version"]
+    search_fields = ["code", "title", "clause"]
+    ordering = ["version", "code"]
+    inlines = [WeightRowInline]
+
+
+class WeightRowForm(forms.ModelForm):
+    """One row edited on its own page must still fit between its neighbours."""
+
+    class Meta:
+        model = m.WeightRow
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        table = data.get("table")
+        if table is None or any(data.get(f) is None for f in ROW_FIELDS):
+            return data
+        others = table.rows.exclude(pk=self.instance.pk).values(*ROW_FIELDS)
+        messages = weight_row_messages([*others, {f: data[f] for f in ROW_FIELDS}])
+        if messages:
+            raise ValidationError(messages)
+        return data
+
+
+@admin.register(m.WeightRow)
+class WeightRowAdmin(admin.ModelAdmin):
+    form = WeightRowForm
+    list_display = ["table", "weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity", "home_delivery_quantity"]
+    list_filter = ["table"]
+    search_fields = ["table__title", "table__code"]
+    ordering = ["table", "weight_kg"]
+    autocomplete_fields = ["table"]
+    list_select_related = ["table"]
+
+
+# ---------------------------------------------------------------- criteria
+
+
+def params_help() -> str:
+    """The leaf kinds with example parameters, so staff need not look them up in code."""
+    leaves = format_html_join(
+        "", "<li><code>{}</code> — {}: <code>{}</code></li>",
+        ((kind, leaf.label, json.dumps(leaf.example)) for kind, leaf in LEAF_KINDS.items()),
+    )
+    inner = ", ".join(INNER_KINDS)
+    return format_html(
+        "Parameters of a leaf, as JSON. Inner kinds ({}) take <code>{{}}</code>, except “at least”, which takes "
+        "<code>{{\"n\": 2}}</code>. Leaf kinds and example parameters:<ul>{}</ul>", inner, leaves,
+    )
+
+
+class CriterionChildInline(admin.TabularInline):
+    """A read-only summary of the children; each opens on its own page to edit."""
+
+    model = m.CriterionNode
+    fk_name = "parent"
+    fields = ["order", "clause", "kind", "key", "short_text", "gate"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "child criterion"
+    verbose_name_plural = "child criteria (open one to edit it)"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a child is added on its own page, where its version and params are chosen
+
+    @admin.display(description="Text")
+    def short_text(self, obj):
+        return obj.text[:100]
+
+
+@admin.register(m.CriterionNode)
+class CriterionNodeAdmin(VersionPartAdmin):
+    list_display = ["clause", "kind", "key", "short_text", "parent", "version"]
+    list_filter = ["version", "kind", "root_for"]
+    search_fields = ["clause", "text", "key"]
+    ordering = ["version", "parent_id", "order", "id"]
+    autocomplete_fields = ["version", "parent"]
+    list_select_related = ["version__policy", "parent"]
+    fields = ["version", "parent", "order", "key", "clause", "text", "kind", "params", "gate", "root_for"]
+    inlines = [CriterionChildInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.base_fields["params"].help_text = params_help()
+        return form
+
+    @admin.display(description="Text")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+
+@admin.register(m.QuantityLimit)
+class QuantityLimitAdmin(VersionPartAdmin):
+    list_display = ["clause", "kind", "channel", "request_type", "quantity", "period_days", "condition", "order", "version"]
+    list_filter = ["kind", "channel", "request_type", "version__policy", "version"]
+    search_fields = ["clause", "text"]
+    ordering = ["version", "order"]
+    autocomplete_fields = ["version", "diagnoses", "weight_table", "condition"]
+    list_select_related = ["version__policy", "condition"]
+
+
+@admin.register(m.ApprovalDuration)
+class ApprovalDurationAdmin(VersionPartAdmin):
+    list_display = ["clause", "request_type", "months", "days", "order", "version"]
+    list_filter = ["request_type", "version__policy", "version"]
+    search_fields = ["clause"]
+    ordering = ["version", "order"]
+    autocomplete_fields = ["version", "diagnoses"]

@@ -36,6 +36,9 @@ class PolicyDataRevision(models.Model):
 class Payer(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120, unique=True)
+    # Decision clocks for drug coverage determinations (Medicare Part D: 72 h standard, 24 h expedited).
+    standard_review_hours = models.PositiveSmallIntegerField(default=72)
+    expedited_review_hours = models.PositiveSmallIntegerField(default=24)
 
     class Meta:
         ordering = ["name"]
