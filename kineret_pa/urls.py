@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .pa_requests import views as pa_views
 
 admin.site.site_header = "Kineret PA — policy data"
 admin.site.site_title = "Kineret PA admin"
@@ -14,4 +15,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("kineret_pa.api.urls")),
+    path("requests/", include("kineret_pa.pa_requests.urls")),
+    path("profile/", pa_views.profile_edit, name="profile"),
 ]

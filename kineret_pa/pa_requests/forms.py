@@ -27,7 +27,7 @@ MAX_KG = Decimal("400")
 MSG_NEED_AGE = "Give the date of birth, or the age when the date is not at hand."
 MSG_FUTURE_DOB = "The date of birth cannot be in the future."
 MSG_WEIGHT_RANGE = "Weight must be more than 0 and at most 400 kg (882 lb)."
-MSG_WEIGHT_REQUIRED = "This policy's rules use the patient's weight: enter it."
+MSG_WEIGHT_REQUIRED = "This diagnosis has a weight-based rule under this policy: enter the weight on the Patient step."
 MSG_PLAN_REQUIRED = "Choose the plan option: this policy's criteria differ by plan."
 MSG_PLAN_NOT_USED = "This policy has no plan options: leave the plan blank."
 MSG_EXPEDITED = "An expedited request needs your statement that waiting could seriously jeopardize the patient."
@@ -75,6 +75,7 @@ class StepContext:
     weight_kg: float | None = None
     profile: PrescriberProfile | None = None
     questions: list = field(default_factory=list)
+    request_type: str = "initial"
     today: dt.date = field(default_factory=timezone.localdate)
 
 
@@ -143,7 +144,8 @@ class PatientForm(StepForm):
     age_years = forms.IntegerField(label="Age in years", required=False, min_value=0, max_value=130,
                                    help_text="Only when the date of birth is not at hand.")
     member_id = forms.CharField(label="Member ID", max_length=40)
-    weight = forms.DecimalField(label="Weight", required=False, max_digits=6, decimal_places=2)
+    weight = forms.DecimalField(label="Weight", required=False, max_digits=6, decimal_places=2,
+                                help_text="Used by this policy's weight-based rules (e.g. CAPS, DIRA).")
     weight_unit = forms.ChoiceField(label="Unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg")
 
     def __init__(self, *args, **kwargs):
@@ -167,10 +169,7 @@ class PatientForm(StepForm):
             self.add_error("age_years", MSG_NEED_AGE)
         if "weight" in self.fields and "weight" not in self.errors:
             weight = data.get("weight")
-            if weight is None:
-                if "patient.weight_kg" in self.context.needs_any:
-                    self.add_error("weight", MSG_WEIGHT_REQUIRED)
-            else:
+            if weight is not None:
                 kg = weight / LB_PER_KG if data.get("weight_unit") == "lb" else weight
                 if not 0 < kg <= MAX_KG:
                     self.add_error("weight", MSG_WEIGHT_RANGE)
@@ -254,8 +253,7 @@ class DiagnosisForm(StepForm):
         from kineret_pa.engine.needs import facts_needed
 
         snap = self.context.snapshot
-        request_type = getattr(self, "request_type", "initial")
-        return snap is not None and "severity" in facts_needed(snap, diagnosis=slug, request_type=request_type)
+        return snap is not None and "severity" in facts_needed(snap, diagnosis=slug, request_type=self.context.request_type)
 
 
 class DrugField(forms.CharField):
@@ -359,6 +357,8 @@ class DoseForm(StepForm):
     def clean(self):
         data = super().clean()
         per_kg, weight = data.get("mg_per_kg"), self.context.weight_kg
+        if weight is None and "patient.weight_kg" in self.context.needs:
+            raise forms.ValidationError(MSG_WEIGHT_REQUIRED)
         if data.get("mg_per_day") is None and per_kg is not None and weight is not None:
             data["mg_per_day"] = (per_kg * Decimal(str(weight))).quantize(Decimal("0.01"))
         if data.get("mg_per_day") is None and "mg_per_day" not in self.errors:

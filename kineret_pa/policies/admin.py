@@ -191,8 +191,24 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------- drugs and diagnoses
 
 
+class DrugNameFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        # DrugName.clean compares with saved names only; two new rows spelling the same
+        # name would otherwise reach the database's unique index and fail unexplained.
+        super().clean()
+        names = [
+            m.normalize_name(form.cleaned_data["name"])
+            for form in self.forms
+            if form.cleaned_data.get("name") and not form.cleaned_data.get("DELETE")
+        ]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValidationError(f"Each name may be entered once: {', '.join(repeated)}.")
+
+
 class DrugNameInline(admin.TabularInline):
     model = m.DrugName
+    formset = DrugNameFormSet
     fields = ["name", "kind"]
     extra = 0
 

@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+
+from . import views
+
+wizard = login_required(views.RequestWizard.as_view(url_name="pa-request-step", done_step_name="finished"))
+
+urlpatterns = [
+    path("", views.request_list, name="pa-request-list"),
+    path("new/", views.request_new, name="pa-request-new"),
+    path("<uuid:pk>/", views.request_detail, name="pa-request-detail"),
+    path("<uuid:pk>/edit/<str:step>/", wizard, name="pa-request-step"),
+    path("<uuid:pk>/letter/", views.request_letter, name="pa-request-letter"),
+    path("<uuid:pk>/renew/", views.request_renew, name="pa-request-renew"),
+    path("<uuid:pk>/discard/", views.request_discard, name="pa-request-discard"),
+]

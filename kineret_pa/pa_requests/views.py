@@ -1,0 +1,350 @@
+"""The prescriber's pages: My requests, the guided form, the determination and its letter."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from formtools.wizard.views import NamedUrlWizardView
+
+from kineret_pa.engine.needs import facts_needed
+from kineret_pa.policies.models import Question
+from kineret_pa.policies.services import determination_compute
+from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
+
+from . import forms as f
+from .models import PARequest, PrescriberProfile
+from .services import (
+    DECISION_WORDS, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
+    request_build,
+)
+
+STEPS = [
+    ("policy", f.PolicyForm, "Payer and policy"),
+    ("patient", f.PatientForm, "Patient"),
+    ("diagnosis", f.DiagnosisForm, "Diagnosis"),
+    ("therapies", f.TherapyFormSet, "Prior therapies"),
+    ("concomitant", f.ConcomitantFormSet, "Concomitant drugs"),
+    ("screening", f.ScreeningForm, "Screening and safety"),
+    ("questions", f.QuestionsForm, "Indication questions"),
+    ("dose", f.DoseForm, "Dose and quantity"),
+    ("review", f.ReviewForm, "Review and submit"),
+]
+TITLES = {name: title for name, _, title in STEPS}
+FORMSET_STEPS = {"therapies", "concomitant"}
+
+
+def _shows(fact_test):
+    return lambda wizard: fact_test(wizard.context().needs)
+
+
+class RequestWizard(NamedUrlWizardView):
+    form_list = [(name, form) for name, form, _ in STEPS]
+    storage_name = "kineret_pa.pa_requests.storage.DraftStorage"
+    template_name = "pa_requests/wizard.html"
+    url_name = "pa-request-step"
+    # A step appears only when the chosen policy's criteria or limits look at its facts.
+    condition_dict = {
+        "therapies": _shows(lambda needs: "prior_therapies" in needs),
+        "concomitant": _shows(lambda needs: "concomitant_drugs" in needs),
+        "screening": _shows(lambda needs: any(path in needs for path in f.SCREENING_PROMPTS)),
+        "questions": _shows(lambda needs: any(path.startswith("answers.") for path in needs)),
+    }
+
+    def dispatch(self, request, *args, **kwargs):
+        self.draft = pa_request_get_for_user(request.user, kwargs["pk"])
+        if not self.draft.is_draft:
+            return redirect("pa-request-detail", pk=self.draft.pk)  # already submitted: one request
+        request.pa_draft = self.draft
+        self._contexts: dict[str, f.StepContext] = {}
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_prefix(self, request, *args, **kwargs):
+        return "wizard"
+
+    def get_step_url(self, step):
+        return reverse(self.url_name, kwargs={"pk": self.draft.pk, "step": step})
+
+    # ------------------------------------------------------------ context, in layers
+
+    def _cleaned(self, step: str):
+        return self.get_cleaned_data_for_step(step)
+
+    def base_context(self) -> f.StepContext:
+        if "base" not in self._contexts:
+            self._contexts["base"] = f.StepContext(catalog=catalog_get())
+        return self._contexts["base"]
+
+    def policy_context(self) -> f.StepContext:
+        """The base plus the chosen policy version's snapshot (from the first step)."""
+        if "policy" not in self._contexts:
+            base = self.base_context()
+            context = f.StepContext(catalog=base.catalog, today=base.today)
+            chosen = self._cleaned("policy")
+            if chosen:
+                version_id, _ = version_for(chosen["policy"], chosen["date_of_service"])
+                if version_id:
+                    context.snapshot = snapshot_get(version_id)
+                    context.request_type = chosen["request_type"]
+                    context.needs_any = facts_needed(context.snapshot, diagnosis=None, request_type=chosen["request_type"])
+            self._contexts["policy"] = context
+        return self._contexts["policy"]
+
+    def context(self) -> f.StepContext:
+        """Everything: the diagnosis and weight too, and the facts needed for them."""
+        if "full" not in self._contexts:
+            pc = self.policy_context()
+            context = f.StepContext(catalog=pc.catalog, snapshot=pc.snapshot, needs_any=pc.needs_any, today=pc.today)
+            context.request_type = pc.request_type
+            diagnosis = self._cleaned("diagnosis") or {}
+            context.diagnosis = diagnosis.get("diagnosis_slug")
+            context.weight_kg = (self._cleaned("patient") or {}).get("weight_kg")
+            if pc.snapshot is not None:
+                # Unknown diagnosis yet: ask what any diagnosis of this policy might need.
+                context.needs = facts_needed(pc.snapshot, diagnosis=context.diagnosis, request_type=pc.request_type)
+            codes = [path[len("answers."):] for path in context.needs if path.startswith("answers.")]
+            context.questions = list(Question.objects.filter(code__in=codes).order_by("order")) if codes else []
+            self._contexts["full"] = context
+        return self._contexts["full"]
+
+    def get_form_kwargs(self, step=None):
+        if step == "policy":
+            return {"context": self.base_context()}
+        if step in ("patient", "diagnosis"):
+            return {"context": self.policy_context()}
+        context = self.context()
+        if step == "review":
+            context.profile = PrescriberProfile.objects.filter(user=self.request.user).first()
+        return {"context": context}
+
+    def get_form_step_data(self, form):
+        return self._raw(self.steps.current)
+
+    # ------------------------------------------------------------ posting
+
+    def _raw(self, step: str) -> dict[str, list[str]]:
+        prefix = f"{step}-"
+        return {key: self.request.POST.getlist(key) for key in self.request.POST if key.startswith(prefix)}
+
+    def _forget_contexts(self):
+        self._contexts.clear()
+        for attr in [a for a in self.__dict__ if a.startswith("_cleaned_data_cache_")]:
+            delattr(self, attr)
+        for attr in ("_resolved_form_list", "_cache_signature"):
+            self.__dict__.pop(attr, None)
+
+    def post(self, *args, **kwargs):
+        step = self.request.POST.get(f"{self.prefix}-current_step")
+        if step not in dict(self.form_list):
+            return super().post(*args, **kwargs)
+        # Keep whatever was typed, valid or not, before going anywhere: Back, Save and
+        # exit, a failed validation and a closed tab all keep the answers.
+        self.storage.current_step = step
+        self.storage.set_step_data(step, self._raw(step))
+        self._forget_contexts()
+        if "wizard_save_exit" in self.request.POST:
+            messages.success(self.request, "Draft saved. You can resume it from My requests.")
+            return redirect("pa-request-list")
+        if "wizard_add_row" in self.request.POST and step in FORMSET_STEPS:
+            return self._add_row(step)
+        if "wizard_calculate" in self.request.POST and step == "dose":
+            return self._calculate()
+        return super().post(*args, **kwargs)
+
+    def _add_row(self, step):
+        data = self.request.POST.copy()
+        key = f"{step}-TOTAL_FORMS"
+        data[key] = str(int(data.get(key) or 0) + 1)
+        self.storage.set_step_data(step, {k: data.getlist(k) for k in data if k.startswith(f"{step}-")})
+        return self.render(self.get_form(step=step, data=data))
+
+    def _calculate(self):
+        form = self.get_form(step="dose", data=self.request.POST)
+        if form.is_valid():
+            data = self.request.POST.copy()
+            data["dose-mg_per_day"] = str(form.cleaned_data["mg_per_day"])
+            data["dose-quantity"] = str(f.syringes_per_day(float(form.cleaned_data["mg_per_day"])) * form.cleaned_data["days_supply"])
+            self.storage.set_step_data("dose", {k: data.getlist(k) for k in data if k.startswith("dose-")})
+            form = self.get_form(step="dose", data=data)
+        return self.render(form)
+
+    # ------------------------------------------------------------ rendering
+
+    def _step_list(self):
+        shown = list(self.get_form_list())
+        done = set(self.storage.data.get("step_data", {}))
+        return [
+            {"name": name, "title": TITLES[name], "url": self.get_step_url(name), "current": name == self.steps.current,
+             "visited": name in done}
+            for name in shown
+        ]
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        step = self.steps.current
+        context.update({
+            "pa_request": self.draft,
+            "step_title": TITLES[step],
+            "step_list": self._step_list(),
+            "is_formset": step in FORMSET_STEPS,
+        })
+        catalog = catalog_get()
+        if step in FORMSET_STEPS:
+            context["drug_options"] = sorted({name for name in catalog.drug_names} | {d.generic_name for d in catalog.drugs.values()})
+        if step == "diagnosis":
+            context["diagnosis_options"] = f.diagnosis_options(catalog)
+        if step == "dose":
+            context.update(self._dose_context())
+        if step == "review":
+            context.update(self._review_context())
+        return context
+
+    def _dose_context(self):
+        full = self.context()
+        limits = []
+        snap = full.snapshot
+        if snap is not None and full.diagnosis:
+            scope = {full.diagnosis, *snap.catalog.diagnoses[full.diagnosis].ancestors}
+            limits = [
+                limit for limit in snap.limits
+                if (not limit.request_types or full.request_type in limit.request_types)
+                and (not limit.diagnoses or limit.diagnoses & scope)
+            ]
+        return {"limits": limits, "weight_kg": full.weight_kg}
+
+    def _steps_cleaned(self) -> dict:
+        steps = {}
+        for name in self.get_form_list():
+            if name == "review":
+                continue
+            form = self.get_form(step=name, data=self.storage.get_step_data(name))
+            if form.is_valid():
+                steps[name] = form.rows() if name in FORMSET_STEPS else form.cleaned_data
+        return steps
+
+    def _review_context(self):
+        steps = self._steps_cleaned()
+        summary = []
+        for name in self.get_form_list():
+            if name == "review":
+                continue
+            form = self.get_form(step=name, data=self.storage.get_step_data(name))
+            summary.append({"title": TITLES[name], "url": self.get_step_url(name), "rows": summarize(form, name),
+                            "valid": form.is_valid()})
+        precheck = None
+        if "policy" in steps:
+            determination, _, errors = determination_compute(data=request_build(steps))
+            precheck = {"determination": determination, "errors": errors,
+                        "unmet": [r for r in determination.reasons if not r.met] if determination else [],
+                        "words": DECISION_WORDS.get(determination.decision) if determination else None}
+        profile = PrescriberProfile.objects.filter(user=self.request.user).first()
+        return {"summary": summary, "precheck": precheck, "profile": profile}
+
+    def done(self, form_list, form_dict=None, **kwargs):
+        steps = {name: (form.rows() if name in FORMSET_STEPS else form.cleaned_data)
+                 for name, form in form_dict.items() if name != "review"}
+        profile = form_dict["review"].context.profile
+        try:
+            pa = pa_request_submit(
+                pa_request_id=self.draft.pk, owner=self.request.user, contract_request=request_build(steps),
+                answers=dict(self.storage.data.get("step_data", {})), urgency=steps["policy"]["urgency"],
+                patient_name=steps["patient"]["patient_name"], member_id=steps["patient"]["member_id"], profile=profile,
+            )
+        except SubmitError as error:
+            form = form_dict["review"]
+            for path, problems in error.errors.items():
+                for problem in problems:
+                    form.add_error(None, f"{path}: {problem}")
+            self.storage.current_step = "review"
+            return self.render(form)
+        return redirect("pa-request-detail", pk=pa.pk)
+
+
+
+def summarize(form, name) -> list[tuple[str, str]]:
+    """(label, value in words) for a step's answers, as the prescriber gave them."""
+    if name in FORMSET_STEPS:
+        if not form.is_valid():
+            return [("Rows", "to be completed")]
+        rows = form.rows()
+        if name == "therapies":
+            return [(row["drug"], f"{row['months'] if row.get('months') is not None else '?'} months, "
+                                  f"{dict(f.OUTCOMES)[row['outcome']]}") for row in rows] or [("Prior therapies", "none")]
+        return [("Drug", row["drug"]) for row in rows] or [("Concomitant drugs", "none")]
+    rows = []
+    for bound in form:
+        value = form.data.get(bound.html_name, "")
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        choices = dict(getattr(bound.field, "choices", []) or [])
+        shown = choices.get(value, value) if choices else value
+        if bound.name == "expedited_attestation" or bound.name == "attestation":
+            continue
+        if shown not in ("", None):
+            rows.append((bound.label, str(shown)))
+    return rows
+
+
+@login_required
+def request_list(request):
+    pa_requests = PARequest.objects.filter(owner=request.user).select_related("policy_version__policy")[:200]
+    return render(request, "pa_requests/list.html", {"pa_requests": pa_requests})
+
+
+@login_required
+@require_POST
+def request_new(request):
+    pa = pa_request_create(owner=request.user)
+    return redirect("pa-request-step", pk=pa.pk, step="policy")
+
+
+@login_required
+def request_detail(request, pk):
+    pa = pa_request_get_for_user(request.user, pk)
+    if pa.is_draft:
+        return redirect("pa-request-step", pk=pa.pk, step=pa.wizard.get("step") or "policy")
+    return render(request, "pa_requests/detail.html", {"pa": pa, "words": DECISION_WORDS.get(pa.decision, pa.get_status_display()),
+                                                        "determination": pa.determination})
+
+
+@login_required
+def request_letter(request, pk):
+    pa = pa_request_get_for_user(request.user, pk)
+    if pa.is_draft:
+        return redirect("pa-request-detail", pk=pa.pk)
+    return render(request, "pa_requests/letter.html", {"pa": pa, "words": DECISION_WORDS.get(pa.decision), "determination": pa.determination})
+
+
+@login_required
+@require_POST
+def request_renew(request, pk):
+    original = pa_request_get_for_user(request.user, pk)
+    pa = pa_request_create(owner=request.user, renewal_of=original)
+    messages.info(request, "A renewal draft was started from your earlier request: check each step.")
+    return redirect("pa-request-step", pk=pa.pk, step="policy")
+
+
+@login_required
+@require_POST
+def request_discard(request, pk):
+    pa_request_discard(pa_request=pa_request_get_for_user(request.user, pk))
+    messages.info(request, "Draft discarded.")
+    return redirect("pa-request-list")
+
+
+@login_required
+def profile_edit(request):
+    profile = PrescriberProfile.objects.filter(user=request.user).first()
+    form = f.ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.user = request.user
+        saved.save()
+        messages.success(request, "Profile saved.")
+        next_url = request.GET.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return redirect(next_url)
+        return redirect("pa-request-list")
+    return render(request, "pa_requests/profile.html", {"form": form})

@@ -1,0 +1,59 @@
+// Small progressive enhancements; the form works without them.
+(function () {
+  "use strict";
+  var bar = document.querySelector(".progress-bar[data-step]");
+  if (bar) { bar.style.width = (100 * bar.dataset.step / bar.dataset.count) + "%"; }
+
+  var form = document.getElementById("wizard-form");
+  if (!form) { return; }
+
+  // Plan only where the policy has plans (FEP).
+  var policy = form.querySelector("[name='policy-policy']");
+  var plan = form.querySelector("[name='policy-plan']");
+  if (policy && plan) {
+    var toggle = function () {
+      var wrap = plan.closest(".mb-3") || plan.parentElement;
+      wrap.hidden = policy.value.indexOf("fep") !== 0 && !plan.value;
+    };
+    policy.addEventListener("change", toggle); toggle();
+  }
+
+  // Weight shown both ways.
+  var weight = form.querySelector("[name='patient-weight']");
+  var unit = form.querySelector("[name='patient-weight_unit']");
+  if (weight && unit) {
+    var out = document.createElement("div");
+    out.className = "form-text"; out.setAttribute("aria-live", "polite");
+    weight.parentElement.appendChild(out);
+    var show = function () {
+      var v = parseFloat(weight.value);
+      if (!(v > 0)) { out.textContent = ""; return; }
+      out.textContent = unit.value === "lb" ? "= " + (v / 2.20462).toFixed(1) + " kg" : "= " + (v * 2.20462).toFixed(1) + " lb";
+    };
+    weight.addEventListener("input", show); unit.addEventListener("change", show); show();
+  }
+
+  // Dose calculator: mg/kg/day × weight → mg/day → syringes/day → quantity.
+  var perKg = form.querySelector("[name='dose-mg_per_kg']");
+  var mg = form.querySelector("[name='dose-mg_per_day']");
+  var days = form.querySelector("[name='dose-days_supply']");
+  var qty = form.querySelector("[name='dose-quantity']");
+  var line = document.getElementById("dose-calculation");
+  var help = document.getElementById("dose-help");
+  if (mg && days && qty && line) {
+    var calc = function (event) {
+      var kg = help ? parseFloat(help.dataset.weightKg) : NaN;
+      if (perKg && event && event.target === perKg && perKg.value && kg > 0) {
+        mg.value = (parseFloat(perKg.value) * kg).toFixed(0);
+      }
+      var dose = parseFloat(mg.value), d = parseInt(days.value, 10);
+      if (!(dose > 0) || !(d > 0)) { line.textContent = ""; return; }
+      var perDay = Math.max(1, Math.ceil(dose / 100 - 1e-9));
+      line.textContent = dose + " mg/day → " + perDay + " syringe" + (perDay > 1 ? "s" : "") + "/day → " + (perDay * d) + " syringes for " + d + " days.";
+      if (event && event.target !== qty && (qty.dataset.auto === "1" || !qty.value)) { qty.value = perDay * d; qty.dataset.auto = "1"; }
+    };
+    [perKg, mg, days].forEach(function (el) { if (el) { el.addEventListener("input", calc); } });
+    qty.addEventListener("input", function () { qty.dataset.auto = "0"; });
+    calc();
+  }
+})();
