@@ -15,12 +15,18 @@ def _sign_in(page, live_server, username):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_prescriber_signs_in_and_sees_the_policies_in_force(page, live_server, policy_data, prescriber):
+def test_prescriber_signs_in_and_lands_on_my_requests(page, live_server, policy_data, prescriber):
     _sign_in(page, live_server, "dr_owner")
+    expect(page.get_by_role("heading", name="My requests")).to_be_visible()
+    expect(page.get_by_role("button", name="New request")).to_be_visible()
+    expect(page.get_by_role("link", name="Policy data")).to_have_count(0)
+
+
+def test_reviewer_signs_in_and_sees_the_policies_in_force(page, live_server, policy_data, reviewer):
+    _sign_in(page, live_server, "pharmacist")
     expect(page.get_by_role("heading", name="Prior authorization for Kineret (anakinra)")).to_be_visible()
     for code in ("cigna-dqm008", "fep-5.70.050", "floridablue-09-J0000-45"):
         expect(page.get_by_text(code, exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name="Policy data")).to_have_count(0)
 
 
 def test_policy_staff_opens_a_policy_version_in_the_admin(page, live_server, policy_data, policy_staff):
