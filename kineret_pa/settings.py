@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kineret_pa.api",
     "kineret_pa.pa_requests",
     "formtools",
+    "simple_history",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "kineret_pa.urls"
@@ -129,6 +131,11 @@ STORAGES = {
         )
     },
 }
+
+# Uploads (chart notes, lab results) live outside the web root and are served only
+# through a view that checks who is asking.
+MEDIA_ROOT = Path(os.environ.get("UPLOAD_ROOT", BASE_DIR / "var" / "uploads"))
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  (audit of sign-ins; IP on history rows)
         from .roles import roles_ensure
 
         # After every migrate, so the groups always carry the permissions of every model.

@@ -378,3 +378,16 @@ def _quantity(ev: Evaluation):
         return "approve", None, None, False, None
     ev.limit_reason(base.limit, base, False, f"; {base.quantity} per {base.period_days} days approved")
     return "partial", base.quantity, base.period_days, base.limit.one_time, base.limit
+
+
+def quantity_if_covered(snap: Snapshot, req: Request) -> dict[str, Any] | None:
+    """What the limits would grant were the criteria met: a reviewer's ceiling and pre-fill."""
+    try:
+        ev = Evaluation(snap, req)
+        decision, quantity, per_days, one_time, chosen = _quantity(ev)
+    except FactRequired:
+        return None
+    if decision == "refer":
+        return None
+    return {"approved_quantity": quantity, "per_days": per_days, "one_time": one_time,
+            "duration": _duration(snap, req, chosen), "decision": decision}

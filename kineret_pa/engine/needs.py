@@ -59,9 +59,10 @@ def _walk(node: Node, snap: Snapshot, diagnosis: str | None, facts: set[str], se
         facts.add(node.params["fact"])
     if node.kind == "answer_is":
         facts.add(f"answers.{node.params['question']}")
-    if node.kind == "dose_vs_indication_max" and diagnosis:
-        pd = snap.diagnoses.get(diagnosis)
-        if pd and getattr(pd, f"{node.params['source']}_max_mg_per_kg_day") is not None:
+    if node.kind == "dose_vs_indication_max":
+        # Unknown diagnosis: any diagnosis of the policy with a per-kg maximum needs the weight.
+        pds = [snap.diagnoses.get(diagnosis)] if diagnosis else list(snap.diagnoses.values())
+        if any(pd and getattr(pd, f"{node.params['source']}_max_mg_per_kg_day") is not None for pd in pds):
             facts.add("patient.weight_kg")
     for child in children:
         _walk(child, snap, diagnosis, facts, seen)

@@ -53,6 +53,13 @@ class PARequest(models.Model):
         PARTIAL = "partially_approved", "Approved for a reduced quantity"
         PENDED = "pended", "Pended for clinical review"
         REFERRED = "referred", "Referred to a pharmacist"
+        INFO_REQUESTED = "info_requested", "More information requested"
+        DENIED = "denied", "Denied"
+        APPEALED = "appealed", "Appealed"
+        UPHELD = "upheld", "Denial upheld on appeal"
+        OVERTURNED = "overturned", "Approved on appeal"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Urgency(models.TextChoices):
         STANDARD = "standard", "Standard"
@@ -74,13 +81,25 @@ class PARequest(models.Model):
     summary = models.CharField(max_length=200, blank=True, help_text="Policy and diagnosis, for lists.")
     prescriber_snapshot = models.JSONField(null=True, blank=True, help_text="The prescriber's details when submitted.")
     renewal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals")
+    auto_decided = models.BooleanField(default=False, help_text="Decided by the engine at submission.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_quantity = models.PositiveIntegerField(null=True, blank=True)
+    approved_per_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    denied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  help_text="An appeal goes to another reviewer.")
+    # Optimistic lock: a reviewer's decision names the version it was made on.
+    row_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-updated_at"]
+        permissions = [("review_parequest", "Can review and decide prior-authorization requests"),
+                       ("view_metrics", "Can view published prior-authorization metrics")]
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="pa_request_owner_recent"),
             models.Index(fields=["status", "due_at"], name="pa_request_status_due"),
@@ -96,3 +115,114 @@ class PARequest(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def days_until_expiry(self) -> int | None:
+        from django.utils import timezone
+
+        if self.expires_on is None or self.status not in APPROVED_STATUSES:
+            return None
+        return (self.expires_on - timezone.localdate()).days
+
+
+OPEN_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.INFO_REQUESTED, PARequest.Status.APPEALED}
+QUEUE_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.APPEALED}
+APPROVED_STATUSES = {PARequest.Status.APPROVED, PARequest.Status.PARTIAL, PARequest.Status.OVERTURNED}
+
+
+class ReviewDecisionCode(models.Model):
+    """What a reviewer may decide, as data: each code leads to exactly one status."""
+
+    code = models.SlugField(unique=True)
+    label = models.CharField(max_length=80)
+    resulting_status = models.CharField(max_length=20, choices=PARequest.Status.choices)
+    applies_to = models.CharField(max_length=20, choices=[("review", "Pended or referred request"), ("appeal", "Appeal")])
+    grants_quantity = models.BooleanField(default=False)
+    requires_reasons = models.BooleanField(default=False, help_text="A specific unmet criterion must be chosen.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["applies_to", "order"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RequestEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Request history is append-only.")
+
+    def delete(self):
+        raise PermissionError("Request history is append-only.")
+
+
+class RequestEvent(models.Model):
+    """The request's life on the record, append-only: who, when, what changed, from where."""
+
+    pa_request = models.ForeignKey(PARequest, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = RequestEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("Request history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Request history is append-only.")
+
+
+def upload_path(instance, filename: str) -> str:
+    return f"requests/{instance.pa_request_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pa_request = models.ForeignKey(PARequest, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=upload_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    pa_request = models.ForeignKey(PARequest, on_delete=models.CASCADE)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+def _register_history() -> None:
+    from simple_history import register
+
+    from kineret_pa.accounts.models import IPAddressHistoricalModel
+
+    # The draft's step data changes on every step and is kept in the draft itself.
+    register(PARequest, bases=[IPAddressHistoricalModel], excluded_fields=["wizard"])
+
+
+_register_history()

@@ -4,14 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from kineret_pa.engine import parse_request
+from kineret_pa.engine.evaluate import quantity_if_covered
 from kineret_pa.policies.models import PolicyVersion
 from kineret_pa.policies.services import determination_compute
+from kineret_pa.policies.snapshots import catalog_get, snapshot_get
 
-from .models import PARequest, PrescriberProfile
+from .models import (
+    APPROVED_STATUSES, Notification, PARequest, PrescriberProfile, RequestEvent, ReviewDecisionCode,
+)
+from .transitions import transition_check
 
 STATUS_FOR_DECISION = {
     "approve": PARequest.Status.APPROVED,
@@ -135,7 +144,9 @@ def pa_request_submit(*, pa_request_id, owner, contract_request: dict, answers: 
         policy__code=determination.policy["code"], effective_date=dt.date.fromisoformat(determination.policy["version"])
     )
     now = timezone.now()
-    pa.status = STATUS_FOR_DECISION[determination.decision]
+    status = STATUS_FOR_DECISION[determination.decision]
+    transition_check(pa.status, status)
+    pa.status = status
     pa.decision = determination.decision
     pa.determination = determination.as_dict()
     pa.contract_request = contract_request
@@ -149,8 +160,181 @@ def pa_request_submit(*, pa_request_id, owner, contract_request: dict, answers: 
     pa.submitted_at = now
     if pa.status in (PARequest.Status.PENDED, PARequest.Status.REFERRED):
         pa.due_at = _due_at(version, urgency, now)
+    else:
+        # Approved by the engine from the policy's own criteria: the approval starts now.
+        pa.auto_decided = True
+        pa.decided_at = now
+        pa.approved_quantity = determination.approved_quantity
+        pa.approved_per_days = determination.per_days
+        pa.expires_on = _expiry(now.date(), determination.duration)
     pa.save()
+    _event(pa, owner, "submitted", PARequest.Status.DRAFT, pa.status, {"decision": determination.decision})
     return pa
+
+
+def _expiry(start: dt.date, duration: dict | None) -> dt.date | None:
+    if not duration:
+        return None
+    if duration.get("days"):
+        return start + dt.timedelta(days=duration["days"])
+    months = duration["months"]
+    year, month = divmod(start.month - 1 + months, 12)
+    day = min(start.day, 28)  # a month-end start never overshoots a shorter month
+    return dt.date(start.year + year, month + 1, day)
+
+
+def _event(pa: PARequest, actor, kind: str, from_status: str, to_status: str, data: dict | None = None, ip: str | None = None):
+    RequestEvent.objects.create(pa_request=pa, actor=actor, kind=kind, from_status=from_status, to_status=to_status,
+                                data=data or {}, ip_address=ip)
+
+
+def _move(pa: PARequest, *, to: str, actor, kind: str, data: dict | None = None, ip: str | None = None) -> None:
+    """Every change of status goes through here: checked, versioned, recorded."""
+    before = pa.status
+    transition_check(before, to)
+    pa.status = to
+    pa.row_version += 1
+    pa.save()
+    _event(pa, actor, kind, before, to, data, ip)
+
+
+def _notify(pa: PARequest, text: str) -> None:
+    Notification.objects.create(user=pa.owner, pa_request=pa, text=text)
+    if pa.owner.email:
+        subject = f"Kineret PA {pa.number}: {pa.get_status_display()}"
+        # No patient data in e-mail: the prescriber reads the details after signing in.
+        body = f"{text}\n\nSign in to Kineret PA to read request {pa.number}."
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [pa.owner.email], fail_silently=True))
+
+
+MSG_CONCURRENT = "Another reviewer acted on this request first ({status}). Your entries are kept below; review the new state before deciding."
+MSG_UNKNOWN_CODE = "Choose one of the decisions offered for this request."
+MSG_SAME_REVIEWER = "An appeal is decided by a different reviewer than the one who denied the request."
+MSG_REASONS = "A denial must name one or more specific unmet criteria."
+MSG_NOTE = "Explain the decision in words the prescriber can act on."
+MSG_JUSTIFY = "Approving a request the policy's criteria did not support is an override: write the justification."
+MSG_OVER_LIMIT = "The policy's limit is {quantity} syringes per {days} days: the approval cannot exceed it."
+MSG_CHANGED = "Say why the quantity, period or duration differs from the policy's."
+MSG_NOT_OPEN = "This request is no longer open."
+
+
+class ConcurrentDecision(Exception):
+    pass
+
+
+def decision_codes_for(pa: PARequest):
+    applies = "appeal" if pa.status == PARequest.Status.APPEALED else "review"
+    return list(ReviewDecisionCode.objects.filter(applies_to=applies))
+
+
+def policy_ceiling(pa: PARequest) -> dict | None:
+    """The quantity, period and duration the policy would grant, to pre-fill and bound a reviewer's approval."""
+    request, errors = parse_request(pa.contract_request, catalog_get(), today=pa.submitted_at.date())
+    if errors or pa.policy_version_id is None:
+        return None
+    return quantity_if_covered(snapshot_get(pa.policy_version_id), request)
+
+
+def pa_request_get_for_reviewer(user, pk) -> PARequest:
+    if not user.has_perm("pa_requests.review_parequest"):
+        raise Http404("No such request.")
+    try:
+        return PARequest.objects.select_related("policy_version__policy__payer", "owner").exclude(status=PARequest.Status.DRAFT).get(pk=pk)
+    except (PARequest.DoesNotExist, ValueError):
+        raise Http404("No such request.") from None
+
+
+@transaction.atomic
+def pa_request_decide(*, pa_request_id, reviewer, expected_version: int, code: str, quantity: int | None = None,
+                      per_days: int | None = None, duration_months: int | None = None, duration_days: int | None = None,
+                      reasons: list[str] | None = None, note: str = "", justification: str = "", ip: str | None = None) -> PARequest:
+    pa = PARequest.objects.select_for_update().get(pk=pa_request_id)
+    if pa.row_version != expected_version:
+        raise ConcurrentDecision(MSG_CONCURRENT.format(status=pa.get_status_display()))
+    decision = next((c for c in decision_codes_for(pa) if c.code == code), None)
+    if decision is None:
+        raise ValidationError({"code": MSG_UNKNOWN_CODE})
+    if pa.status == PARequest.Status.APPEALED and pa.denied_by_id == reviewer.pk:
+        raise ValidationError({"code": MSG_SAME_REVIEWER})
+    errors: dict[str, str] = {}
+    reasons = reasons or []
+    unmet = {r["clause"] for r in (pa.determination or {}).get("reasons", []) if not r["met"]}
+    if decision.requires_reasons and (not reasons or not set(reasons) <= unmet):
+        errors["reasons"] = MSG_REASONS
+    if decision.requires_reasons and not note.strip():
+        errors["note"] = MSG_NOTE
+    data: dict = {"code": decision.code, "reasons": reasons, "note": note}
+    if decision.grants_quantity:
+        ceiling = policy_ceiling(pa) or {}
+        limit_q, limit_d = ceiling.get("approved_quantity"), ceiling.get("per_days")
+        if quantity and limit_q and (per_days or limit_d) and quantity / (per_days or limit_d) > limit_q / limit_d + 1e-9:
+            errors["quantity"] = MSG_OVER_LIMIT.format(quantity=limit_q, days=limit_d)
+        proposed = ({"months": duration_months} if duration_months else {"days": duration_days}) if (duration_months or duration_days) else ceiling.get("duration")
+        changed = (quantity, per_days, proposed) != (limit_q, limit_d, ceiling.get("duration"))
+        if changed and not note.strip():
+            errors["note"] = MSG_CHANGED
+        if pa.decision == "deny" and pa.status != PARequest.Status.APPEALED and not justification.strip():
+            errors["justification"] = MSG_JUSTIFY
+        data.update(quantity=quantity, per_days=per_days, duration=proposed, justification=justification)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    if decision.grants_quantity:
+        pa.approved_quantity, pa.approved_per_days = quantity, per_days
+        pa.expires_on = _expiry(now.date(), data["duration"])
+    if decision.resulting_status in (PARequest.Status.DENIED, PARequest.Status.UPHELD):
+        pa.denied_by = reviewer
+    if decision.resulting_status == PARequest.Status.INFO_REQUESTED:
+        pa.due_at = None  # the clock stops until the prescriber answers
+    else:
+        pa.decided_at, pa.decided_by = now, reviewer
+    _move(pa, to=decision.resulting_status, actor=reviewer, kind="decided", data=data, ip=ip)
+    _notify(pa, f"{decision.label}: {note}".strip(": ") if note else decision.label)
+    return pa
+
+
+@transaction.atomic
+def pa_request_withdraw(*, pa_request: PARequest, actor, reason: str = "", ip: str | None = None) -> PARequest:
+    pa = PARequest.objects.select_for_update().get(pk=pa_request.pk)
+    pa.due_at = None
+    _move(pa, to=PARequest.Status.WITHDRAWN, actor=actor, kind="withdrawn", data={"reason": reason}, ip=ip)
+    return pa
+
+
+def _window(pa: PARequest) -> dt.timedelta:
+    payer = pa.policy_version.policy.payer
+    hours = payer.expedited_review_hours if pa.urgency == PARequest.Urgency.EXPEDITED else payer.standard_review_hours
+    return dt.timedelta(hours=hours)
+
+
+@transaction.atomic
+def pa_request_answer(*, pa_request: PARequest, actor, answer: str, ip: str | None = None) -> PARequest:
+    """The prescriber answers a request for information: the review clock starts again in full."""
+    if not answer.strip():
+        raise ValidationError({"answer": "Write your answer."})
+    pa = PARequest.objects.select_for_update().select_related("policy_version__policy__payer").get(pk=pa_request.pk)
+    pa.due_at = timezone.now() + _window(pa)
+    _move(pa, to=PARequest.Status.PENDED, actor=actor, kind="info_answered", data={"answer": answer}, ip=ip)
+    return pa
+
+
+@transaction.atomic
+def pa_request_appeal(*, pa_request: PARequest, actor, note: str, ip: str | None = None) -> PARequest:
+    if not note.strip():
+        raise ValidationError({"note": "Say what is new: facts, documents or reasons for the appeal."})
+    pa = PARequest.objects.select_for_update().select_related("policy_version__policy__payer").get(pk=pa_request.pk)
+    pa.due_at = timezone.now() + _window(pa)
+    _move(pa, to=PARequest.Status.APPEALED, actor=actor, kind="appealed", data={"note": note}, ip=ip)
+    return pa
+
+
+def pa_requests_expire(*, today: dt.date) -> int:
+    expired = 0
+    for pa in PARequest.objects.filter(status__in=APPROVED_STATUSES, expires_on__lt=today):
+        with transaction.atomic():
+            _move(pa, to=PARequest.Status.EXPIRED, actor=None, kind="expired")
+            expired += 1
+    return expired
 
 
 def pa_request_discard(*, pa_request: PARequest) -> None:

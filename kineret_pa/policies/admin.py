@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from kineret_pa.engine.vocabulary import INNER_KINDS, LEAF_KINDS
 
@@ -45,7 +46,7 @@ class PlanInline(admin.TabularInline):
 
 
 @admin.register(m.Payer)
-class PayerAdmin(admin.ModelAdmin):
+class PayerAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
@@ -53,7 +54,7 @@ class PayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "payer"]
     list_filter = ["payer"]
     search_fields = ["name", "code", "payer__name"]
@@ -69,7 +70,7 @@ class PolicyVersionInline(admin.TabularInline):
 
 
 @admin.register(m.Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(SimpleHistoryAdmin):
     list_display = ["code", "number", "title", "payer", "kind", "drug"]
     list_filter = ["payer", "kind"]
     search_fields = ["code", "number", "title", "payer__name"]
@@ -167,7 +168,7 @@ class Icd10CodeInline(VersionPartInline):
 
 
 @admin.register(m.PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(SimpleHistoryAdmin):
     list_display = ["policy", "effective_date", "end_date", "status", "source_title"]
     list_filter = ["status", "policy__payer", "policy"]
     search_fields = ["policy__code", "policy__title", "source_title"]
@@ -214,14 +215,14 @@ class DrugNameInline(admin.TabularInline):
 
 
 @admin.register(m.DrugClass)
-class DrugClassAdmin(admin.ModelAdmin):
+class DrugClassAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     ordering = ["name"]
 
 
 @admin.register(m.Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(SimpleHistoryAdmin):
     list_display = ["generic_name", "brand_names", "biosimilar_of", "class_names"]
     list_filter = ["classes"]
     search_fields = ["generic_name", "names__name"]
@@ -244,7 +245,7 @@ class DrugAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.DrugName)
-class DrugNameAdmin(admin.ModelAdmin):
+class DrugNameAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "drug"]
     list_filter = ["kind"]
     search_fields = ["name", "drug__generic_name"]
@@ -255,7 +256,7 @@ class DrugNameAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = ["name", "drug", "strength_mg", "volume_ml", "form"]
     list_filter = ["form"]
     search_fields = ["name", "drug__generic_name"]
@@ -270,7 +271,7 @@ class DiagnosisAliasInline(admin.TabularInline):
 
 
 @admin.register(m.Diagnosis)
-class DiagnosisAdmin(admin.ModelAdmin):
+class DiagnosisAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "parent", "selectable", "order"]
     list_filter = ["selectable", "parent"]
     search_fields = ["name", "slug", "aliases__alias"]
@@ -281,7 +282,7 @@ class DiagnosisAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.DiagnosisAlias)
-class DiagnosisAliasAdmin(admin.ModelAdmin):
+class DiagnosisAliasAdmin(SimpleHistoryAdmin):
     list_display = ["alias", "diagnosis"]
     search_fields = ["alias", "diagnosis__name", "diagnosis__slug"]
     ordering = ["alias"]
@@ -290,7 +291,7 @@ class DiagnosisAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(SimpleHistoryAdmin):
     list_display = ["code", "wording", "order"]
     list_filter = ["diagnoses"]
     search_fields = ["code", "wording"]
@@ -301,7 +302,7 @@ class QuestionAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------- version parts on their own pages
 
 
-class VersionPartAdmin(admin.ModelAdmin):
+class VersionPartAdmin(SimpleHistoryAdmin):
     """Shared columns and filters for things that belong to one policy version."""
 
     list_filter = ["version__policy", "version"]
@@ -352,7 +353,7 @@ class DrugListAdmin(VersionPartAdmin):
 
 
 @admin.register(m.DrugListEntry)
-class DrugListEntryAdmin(admin.ModelAdmin):
+class DrugListEntryAdmin(SimpleHistoryAdmin):
     list_display = ["drug", "drug_list", "include_biosimilars", "note", "order"]
     list_filter = ["drug_list__kind", "drug_list__version__policy", "drug_list"]
     search_fields = ["drug__generic_name", "drug__names__name", "drug_list__code", "drug_list__name", "note"]
@@ -378,7 +379,7 @@ class ClinicalListAdmin(VersionPartAdmin):
 
 
 @admin.register(m.ClinicalListItem)
-class ClinicalListItemAdmin(admin.ModelAdmin):
+class ClinicalListItemAdmin(SimpleHistoryAdmin):
     list_display = ["text", "clinical_list", "order"]
     list_filter = ["clinical_list"]
     search_fields = ["text", "clinical_list__title"]
@@ -448,7 +449,7 @@ class WeightRowForm(forms.ModelForm):
 
 
 @admin.register(m.WeightRow)
-class WeightRowAdmin(admin.ModelAdmin):
+class WeightRowAdmin(SimpleHistoryAdmin):
     form = WeightRowForm
     list_display = ["table", "weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity", "home_delivery_quantity"]
     list_filter = ["table"]

@@ -7,6 +7,7 @@ staff may have edited it, unless `replace=True` rebuilds it from the fixture.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,42 +41,59 @@ def _diagnoses(slugs: list[str]) -> list[m.Diagnosis]:
     return found
 
 
+def _upsert(model, defaults: dict[str, Any], **lookup):
+    """update_or_create that writes nothing when nothing differs (so no history row, no revision bump)."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **defaults), True
+    changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, defaults[name])
+        obj.save(update_fields=changed)
+    return obj, False
+
+
+def _set_m2m(manager, objects) -> None:
+    wanted = {o.pk for o in objects}
+    if set(manager.values_list("pk", flat=True)) != wanted:
+        manager.set(objects)
+
+
 def catalog_load(data: dict[str, Any]) -> None:
     for item in data["drug_classes"]:
-        m.DrugClass.objects.update_or_create(code=item["code"], defaults={"name": item["name"]})
+        _upsert(m.DrugClass, {"name": item["name"]}, code=item["code"])
     classes = {c.code: c for c in m.DrugClass.objects.all()}
     # References first, so biosimilars can point at them.
     for item in sorted(data["drugs"], key=lambda d: d.get("biosimilar_of") is not None):
-        drug, _ = m.Drug.objects.update_or_create(
+        drug, _ = _upsert(
+            m.Drug, {"biosimilar_of": _drug(item["biosimilar_of"]) if item.get("biosimilar_of") else None},
             generic_name=item["generic"],
-            defaults={"biosimilar_of": _drug(item["biosimilar_of"]) if item.get("biosimilar_of") else None},
         )
-        drug.classes.set([classes[c] for c in item.get("classes", [])])
+        _set_m2m(drug.classes, [classes[c] for c in item.get("classes", [])])
         names = [(item["generic"], m.DrugName.Kind.GENERIC)]
         names += [(b, m.DrugName.Kind.BRAND) for b in item.get("brands", [])]
         names += [(a, m.DrugName.Kind.ALIAS) for a in item.get("aliases", [])]
         for name, kind in names:
-            m.DrugName.objects.update_or_create(normalized=m.normalize_name(name), defaults={"drug": drug, "name": name, "kind": kind})
+            _upsert(m.DrugName, {"drug": drug, "name": name, "kind": kind}, normalized=m.normalize_name(name))
     for item in data["products"]:
-        m.Product.objects.update_or_create(
-            drug=_drug(item["drug"]), name=item["name"],
-            defaults={"strength_mg": item["strength_mg"], "volume_ml": item["volume_ml"], "form": item["form"]},
-        )
+        _upsert(m.Product, {"strength_mg": Decimal(str(item["strength_mg"])), "volume_ml": Decimal(str(item["volume_ml"])),
+                            "form": item["form"]}, drug=_drug(item["drug"]), name=item["name"])
     for order, item in enumerate(data["diagnoses"]):
         parent = m.Diagnosis.objects.get(slug=item["parent"]) if item.get("parent") else None
-        diagnosis, _ = m.Diagnosis.objects.update_or_create(
+        diagnosis, _ = _upsert(
+            m.Diagnosis, {"name": item["name"], "parent": parent, "selectable": item.get("selectable", True), "order": order},
             slug=item["slug"],
-            defaults={"name": item["name"], "parent": parent, "selectable": item.get("selectable", True), "order": order},
         )
         for alias in item.get("aliases", []):
-            m.DiagnosisAlias.objects.update_or_create(alias=alias, defaults={"diagnosis": diagnosis})
+            _upsert(m.DiagnosisAlias, {"diagnosis": diagnosis}, alias=alias)
     for order, item in enumerate(data["questions"]):
-        question, _ = m.Question.objects.update_or_create(code=item["code"], defaults={"wording": item["wording"], "order": order})
-        question.diagnoses.set(_diagnoses(item["diagnoses"]))
+        question, _ = _upsert(m.Question, {"wording": item["wording"], "order": order}, code=item["code"])
+        _set_m2m(question.diagnoses, _diagnoses(item["diagnoses"]))
     for item in data["payers"]:
-        payer, _ = m.Payer.objects.update_or_create(slug=item["slug"], defaults={"name": item["name"]})
+        payer, _ = _upsert(m.Payer, {"name": item["name"]}, slug=item["slug"])
         for plan in item.get("plans", []):
-            m.Plan.objects.update_or_create(payer=payer, code=plan["code"], defaults={"name": plan["name"]})
+            _upsert(m.Plan, {"name": plan["name"]}, payer=payer, code=plan["code"])
 
 
 def _nodes(version: m.PolicyVersion, items: list[dict], parent: m.CriterionNode | None, prefix: str) -> None:
@@ -172,11 +190,11 @@ def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
 
 def policy_load(data: dict[str, Any], *, replace: bool) -> list[str]:
     payer = m.Payer.objects.get(slug=data["payer"])
-    policy, _ = m.Policy.objects.update_or_create(
+    policy, _ = _upsert(
+        m.Policy, {"payer": payer, "number": data["number"], "title": data["title"], "kind": data["kind"], "drug": _drug(data["drug"])},
         code=data["code"],
-        defaults={"payer": payer, "number": data["number"], "title": data["title"], "kind": data["kind"], "drug": _drug(data["drug"])},
     )
-    policy.plans.set(m.Plan.objects.filter(payer=payer, code__in=data.get("plans", [])))
+    _set_m2m(policy.plans, list(m.Plan.objects.filter(payer=payer, code__in=data.get("plans", []))))
     done = []
     for item in data["versions"]:
         existing = m.PolicyVersion.objects.filter(policy=policy, effective_date=item["effective_date"]).first()

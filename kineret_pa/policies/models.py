@@ -592,3 +592,20 @@ class ApprovalDuration(VersionPart):
         if bool(self.months) == bool(self.days):
             raise ValidationError("Give the duration in months or in days (one of them).")
 
+
+
+# Every edit of policy data is on the record: who, when, before and after, from where.
+def _register_history() -> None:
+    from simple_history import register
+
+    from kineret_pa.accounts.models import IPAddressHistoricalModel
+
+    m2m = {Policy: ["plans"], Drug: ["classes"], Question: ["diagnoses"], Icd10Code: ["diagnoses"], DrugList: ["plans"],
+           QuantityLimit: ["diagnoses"], ApprovalDuration: ["diagnoses"]}
+    for model in (Payer, Plan, Policy, PolicyVersion, DrugClass, Drug, DrugName, Product, Diagnosis, DiagnosisAlias, Question,
+                  Icd10Code, PolicyDiagnosis, DrugList, DrugListEntry, ClinicalList, ClinicalListItem, WeightTable, WeightRow,
+                  CriterionNode, QuantityLimit, ApprovalDuration):
+        register(model, bases=[IPAddressHistoricalModel], m2m_fields=m2m.get(model, []))
+
+
+_register_history()
