@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .pa_requests import metrics, review_views
 from .pa_requests import views as pa_views
 
 admin.site.site_header = "Kineret PA — policy data"
@@ -17,4 +18,8 @@ urlpatterns = [
     path("api/", include("kineret_pa.api.urls")),
     path("requests/", include("kineret_pa.pa_requests.urls")),
     path("profile/", pa_views.profile_edit, name="profile"),
+    path("notifications/", pa_views.notifications, name="notifications"),
+    path("review/", review_views.queue, name="review-queue"),
+    path("review/<uuid:pk>/", review_views.review_detail, name="review-detail"),
+    path("metrics/", metrics.metrics_view, name="metrics"),
 ]

@@ -287,7 +287,9 @@ def pa_request_decide(*, pa_request_id, reviewer, expected_version: int, code: s
     if decision.resulting_status == PARequest.Status.INFO_REQUESTED:
         pa.due_at = None  # the clock stops until the prescriber answers
     else:
-        pa.decided_at, pa.decided_by = now, reviewer
+        # The first decision's time is the one published (submission to decision); an appeal's is in the events.
+        pa.decided_at = pa.decided_at or now
+        pa.decided_by = reviewer
     _move(pa, to=decision.resulting_status, actor=reviewer, kind="decided", data=data, ip=ip)
     _notify(pa, f"{decision.label}: {note}".strip(": ") if note else decision.label)
     return pa
@@ -340,3 +342,31 @@ def pa_requests_expire(*, today: dt.date) -> int:
 def pa_request_discard(*, pa_request: PARequest) -> None:
     if pa_request.is_draft:
         pa_request.delete()
+
+
+@transaction.atomic
+def attachment_add(*, pa_request: PARequest, uploaded_by, upload, description: str = "", ip: str | None = None):
+    from .models import Attachment
+    from .uploads import sniff
+
+    content_type = sniff(upload)
+    attachment = Attachment.objects.create(
+        pa_request=pa_request, file=upload, original_name=upload.name[:200], content_type=content_type,
+        size=upload.size, description=description[:200], uploaded_by=uploaded_by,
+    )
+    _event(pa_request, uploaded_by, "attachment_added", pa_request.status, pa_request.status,
+           {"attachment": str(attachment.pk), "name": attachment.original_name, "size": attachment.size}, ip)
+    return attachment
+
+
+def attachment_get_for_user(user, pk):
+    """The owner, or a reviewer, may read an attachment; anyone else gets a 404."""
+    from .models import Attachment
+
+    try:
+        attachment = Attachment.objects.select_related("pa_request").get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError):
+        raise Http404("No such file.") from None
+    if attachment.pa_request.owner_id != user.pk and not user.has_perm("pa_requests.review_parequest"):
+        raise Http404("No such file.")
+    return attachment

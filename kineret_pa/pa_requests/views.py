@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from formtools.wizard.views import NamedUrlWizardView
@@ -16,8 +17,9 @@ from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
 
 from . import forms as f
 from .models import PARequest, PrescriberProfile
+from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
 from .services import (
-    DECISION_WORDS, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
+    DECISION_WORDS, STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
     request_build,
 )
 
@@ -287,6 +289,13 @@ def summarize(form, name) -> list[tuple[str, str]]:
     return rows
 
 
+def decision_words(pa: PARequest) -> str:
+    """The engine's decision in a clinician's words until a person decides; then the status."""
+    if pa.status == STATUS_FOR_DECISION.get(pa.decision):
+        return DECISION_WORDS[pa.decision]
+    return pa.get_status_display()
+
+
 @login_required
 def request_list(request):
     pa_requests = PARequest.objects.filter(owner=request.user).select_related("policy_version__policy")[:200]
@@ -305,8 +314,12 @@ def request_detail(request, pk):
     pa = pa_request_get_for_user(request.user, pk)
     if pa.is_draft:
         return redirect("pa-request-step", pk=pa.pk, step=pa.wizard.get("step") or "policy")
-    return render(request, "pa_requests/detail.html", {"pa": pa, "words": DECISION_WORDS.get(pa.decision, pa.get_status_display()),
-                                                        "determination": pa.determination})
+    return render(request, "pa_requests/detail.html", {
+        "pa": pa, "words": decision_words(pa),
+        "determination": pa.determination, "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
+        "last_decision": pa.events.filter(kind="decided").order_by("-at", "-id").first(),
+        "answer_form": AnswerForm(), "appeal_form": AppealForm(), "withdraw_form": WithdrawForm(), "attach_form": AttachmentForm(),
+    })
 
 
 @login_required
@@ -314,7 +327,7 @@ def request_letter(request, pk):
     pa = pa_request_get_for_user(request.user, pk)
     if pa.is_draft:
         return redirect("pa-request-detail", pk=pa.pk)
-    return render(request, "pa_requests/letter.html", {"pa": pa, "words": DECISION_WORDS.get(pa.decision), "determination": pa.determination})
+    return render(request, "pa_requests/letter.html", {"pa": pa, "words": decision_words(pa), "determination": pa.determination})
 
 
 @login_required
@@ -348,3 +361,10 @@ def profile_edit(request):
             return redirect(next_url)
         return redirect("pa-request-list")
     return render(request, "pa_requests/profile.html", {"form": form})
+
+
+@login_required
+def notifications(request):
+    items = list(request.user.notifications.select_related("pa_request")[:100])
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "pa_requests/notifications.html", {"items": items})

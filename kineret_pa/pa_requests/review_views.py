@@ -1,0 +1,174 @@
+"""The reviewer's queue and decision page; the prescriber's follow-up actions."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kineret_pa.accounts.signals import client_ip
+from kineret_pa.policies.models import Diagnosis, Payer
+
+from .models import QUEUE_STATUSES, PARequest
+from .review_forms import AnswerForm, AppealForm, AttachmentForm, DecisionForm, WithdrawForm
+from .services import (
+    ConcurrentDecision, attachment_add, attachment_get_for_user, decision_codes_for, pa_request_answer, pa_request_appeal,
+    pa_request_decide, pa_request_get_for_reviewer, pa_request_get_for_user, pa_request_withdraw, policy_ceiling,
+)
+from .transitions import IllegalTransition
+
+review_required = permission_required("pa_requests.review_parequest", raise_exception=True)
+
+
+def _queue(request):
+    rows = (PARequest.objects.filter(status__in=QUEUE_STATUSES)
+            .exclude(Q(status=PARequest.Status.APPEALED) & Q(denied_by=request.user))  # appeals go to another reviewer
+            .select_related("policy_version__policy__payer", "owner").order_by("due_at", "submitted_at"))
+    params = request.GET
+    if params.get("payer"):
+        rows = rows.filter(policy_version__policy__payer__slug=params["payer"])
+    if params.get("diagnosis"):
+        rows = rows.filter(contract_request__diagnosis=params["diagnosis"])
+    if params.get("status") in {s.value for s in QUEUE_STATUSES}:
+        rows = rows.filter(status=params["status"])
+    now = timezone.now()
+    if params.get("due") == "overdue":
+        rows = rows.filter(due_at__lt=now)
+    elif params.get("due") == "24h":
+        rows = rows.filter(due_at__lt=now + timezone.timedelta(hours=24))
+    return rows
+
+
+@login_required
+@review_required
+def queue(request):
+    page = Paginator(_queue(request), 50).get_page(request.GET.get("page"))
+    return render(request, "pa_requests/review_queue.html", {
+        "page": page, "now": timezone.now(), "payers": Payer.objects.order_by("name"),
+        "diagnoses": Diagnosis.objects.filter(selectable=True).order_by("order"),
+        "statuses": [(s.value, s.label) for s in PARequest.Status if s in QUEUE_STATUSES], "params": request.GET,
+    })
+
+
+def _initial(pa: PARequest) -> dict:
+    ceiling = policy_ceiling(pa) or {}
+    duration = ceiling.get("duration") or {}
+    return {"quantity": ceiling.get("approved_quantity"), "per_days": ceiling.get("per_days"),
+            "duration_months": duration.get("months"), "duration_days": duration.get("days"), "row_version": pa.row_version}
+
+
+def _facts(data, prefix="") -> list[tuple[str, str]]:
+    rows = []
+    for key, value in (data or {}).items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows += _facts(value, f"{path}.")
+        elif isinstance(value, list):
+            rows.append((path, "; ".join(", ".join(f"{v}" for v in item.values()) if isinstance(item, dict) else str(item)
+                                         for item in value) or "none"))
+        else:
+            rows.append((path, "—" if value is None else str(value)))
+    return rows
+
+
+@login_required
+@review_required
+def review_detail(request, pk):
+    pa = pa_request_get_for_reviewer(request.user, pk)
+    unmet = [r for r in (pa.determination or {}).get("reasons", []) if not r["met"]]
+    form = DecisionForm(request.POST or None, codes=decision_codes_for(pa), unmet=unmet, initial=_initial(pa))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pa_request_decide(pa_request_id=pa.pk, reviewer=request.user, expected_version=data["row_version"], code=data["code"],
+                              quantity=data["quantity"], per_days=data["per_days"], duration_months=data["duration_months"],
+                              duration_days=data["duration_days"], reasons=data["reasons"], note=data["note"],
+                              justification=data["justification"], ip=client_ip(request))
+        except ConcurrentDecision as clash:
+            messages.error(request, str(clash))  # the form below keeps everything typed
+            pa.refresh_from_db()
+        except IllegalTransition as illegal:
+            messages.error(request, str(illegal))
+        except ValidationError as invalid:
+            for field, problems in invalid.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, f"{pa.number}: decision recorded and the prescriber notified.")
+            return redirect("review-queue")
+    return render(request, "pa_requests/review_detail.html", {
+        "pa": pa, "form": form, "facts": _facts(pa.contract_request), "determination": pa.determination,
+        "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(), "open": pa.status in QUEUE_STATUSES,
+        "now": timezone.now(),
+    })
+
+
+# ---------------------------------------------------------------- the prescriber's follow-ups
+
+
+def _act(request, pk, form_class, action, done_message):
+    pa = pa_request_get_for_user(request.user, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(pa, form.cleaned_data)
+        except (ValidationError, IllegalTransition) as problem:
+            messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
+        else:
+            messages.success(request, done_message)
+    else:
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    return redirect("pa-request-detail", pk=pa.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    return _act(request, pk, WithdrawForm, lambda pa, d: pa_request_withdraw(
+        pa_request=pa, actor=request.user, reason=d["reason"], ip=client_ip(request)), "Request withdrawn.")
+
+
+@login_required
+@require_POST
+def answer(request, pk):
+    return _act(request, pk, AnswerForm, lambda pa, d: pa_request_answer(
+        pa_request=pa, actor=request.user, answer=d["answer"], ip=client_ip(request)), "Answer sent: the review continues.")
+
+
+@login_required
+@require_POST
+def appeal(request, pk):
+    return _act(request, pk, AppealForm, lambda pa, d: pa_request_appeal(
+        pa_request=pa, actor=request.user, note=d["note"], ip=client_ip(request)), "Appeal submitted to another reviewer.")
+
+
+@login_required
+@require_POST
+def attach(request, pk):
+    pa = pa_request_get_for_user(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    elif pa.is_draft:
+        messages.error(request, "Submit the request before attaching documents.")
+    else:
+        try:
+            attachment_add(pa_request=pa, uploaded_by=request.user, upload=form.cleaned_data["file"],
+                           description=form.cleaned_data["description"], ip=client_ip(request))
+        except ValidationError as invalid:
+            messages.error(request, " ".join(invalid.messages))
+        else:
+            messages.success(request, "Document attached.")
+    return redirect("pa-request-detail", pk=pa.pk)
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = attachment_get_for_user(request.user, pk)
+    # Always a download, with the sniffed type: never rendered inline by the browser.
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                        content_type=attachment.content_type)
