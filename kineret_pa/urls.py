@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .accounts import otp_views
 from .pa_requests import metrics, review_views
 from .pa_requests import views as pa_views
 
@@ -12,8 +13,11 @@ admin.site.index_title = "Policies, drugs, limits and criteria"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/setup/", otp_views.setup, name="otp-setup"),
+    path("accounts/otp/verify/", otp_views.verify, name="otp-verify"),
     path("admin/", admin.site.urls),
     path("api/", include("kineret_pa.api.urls")),
     path("requests/", include("kineret_pa.pa_requests.urls")),

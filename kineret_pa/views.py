@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from kineret_pa.accounts.roles import PRESCRIBER, user_has_role
@@ -11,3 +12,8 @@ def home(request):
         return redirect("pa-request-list")
     versions = PolicyVersion.objects.filter(status=PolicyVersion.Status.ACTIVE).select_related("policy__payer")
     return render(request, "home.html", {"versions": versions})
+
+
+def healthz(request):
+    """Liveness for load balancers, and the benchmarks' reference: no database, no session, no template."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -22,6 +22,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off(settings):
+    """Most tests sign users in directly; tests of two-step sign-in turn it back on."""
+    settings.OTP_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_snapshot_cache():
     from kineret_pa.policies.snapshots import cache_clear
 

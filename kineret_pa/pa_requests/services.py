@@ -18,9 +18,9 @@ from kineret_pa.policies.services import determination_compute
 from kineret_pa.policies.snapshots import catalog_get, snapshot_get
 
 from .models import (
-    APPROVED_STATUSES, Notification, PARequest, PrescriberProfile, RequestEvent, ReviewDecisionCode,
+    APPROVED_STATUSES, QUEUE_STATUSES, Notification, PARequest, PrescriberProfile, RequestEvent, ReviewDecisionCode,
 )
-from .transitions import transition_check
+from .transitions import IllegalTransition, transition_check
 
 STATUS_FOR_DECISION = {
     "approve": PARequest.Status.APPROVED,
@@ -251,6 +251,8 @@ def pa_request_decide(*, pa_request_id, reviewer, expected_version: int, code: s
     pa = PARequest.objects.select_for_update().get(pk=pa_request_id)
     if pa.row_version != expected_version:
         raise ConcurrentDecision(MSG_CONCURRENT.format(status=pa.get_status_display()))
+    if pa.status not in QUEUE_STATUSES:
+        raise IllegalTransition(MSG_NOT_OPEN)
     decision = next((c for c in decision_codes_for(pa) if c.code == code), None)
     if decision is None:
         raise ValidationError({"code": MSG_UNKNOWN_CODE})

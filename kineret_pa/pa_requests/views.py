@@ -158,7 +158,9 @@ class RequestWizard(NamedUrlWizardView):
     def _add_row(self, step):
         data = self.request.POST.copy()
         key = f"{step}-TOTAL_FORMS"
-        data[key] = str(int(data.get(key) or 0) + 1)
+        total = data.get(key) or "0"
+        # A tampered count is taken as one row; never more rows than the step allows.
+        data[key] = str(min((int(total) if total.isdigit() else 1) + 1, self.form_list[step].max_num))
         self.storage.set_step_data(step, {k: data.getlist(k) for k in data if k.startswith(f"{step}-")})
         return self.render(self.get_form(step=step, data=data))
 

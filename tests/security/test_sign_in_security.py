@@ -1,0 +1,77 @@
+"""Sign-in protections: lockout after repeated failures, two-step sign-in for privileged roles."""
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kineret_pa.accounts.otp_views import MSG_BAD_CODE
+
+LOGIN = "/accounts/login/"
+
+
+def sign_in(client, username, password):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def test_five_failed_sign_ins_lock_the_account_even_with_the_right_password(client, prescriber):
+    for _ in range(4):
+        assert sign_in(client, "dr_owner", "wrong-password").status_code == 200
+    assert sign_in(client, "dr_owner", "wrong-password").status_code == 429  # the fifth locks
+    response = sign_in(client, "dr_owner", "dr_owner-pass-9x!")
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_below_the_limit_still_allow_sign_in(client, prescriber):
+    for _ in range(3):
+        sign_in(client, "dr_owner", "wrong-password")
+    assert sign_in(client, "dr_owner", "dr_owner-pass-9x!").status_code == 302
+
+
+@pytest.fixture
+def second_factor_on(settings):
+    settings.OTP_REQUIRED = True
+
+
+def _code(device):
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_reviewer_must_enrol_an_authenticator_before_the_queue(client, reviewer, second_factor_on, policy_data):
+    assert sign_in(client, "pharmacist", "pharmacist-pass-9x!").status_code == 302
+    response = client.get(reverse("review-queue"))
+    assert response.status_code == 302 and response.url.startswith("/accounts/otp/setup/")
+    page = client.get(response.url)
+    assert page.status_code == 200 and b"<svg" in page.content
+    device = TOTPDevice.objects.get(user=reviewer, confirmed=False)
+    done = client.post(response.url, {"token": _code(device)})
+    assert done.status_code == 302 and done.url == "/review/"
+    assert client.get("/review/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_in_words(client, reviewer, second_factor_on, policy_data):
+    sign_in(client, "pharmacist", "pharmacist-pass-9x!")
+    client.get("/accounts/otp/setup/")
+    device = TOTPDevice.objects.get(user=reviewer, confirmed=False)
+    wrong = "000000" if _code(device) != "000000" else "111111"
+    assert client.post("/accounts/otp/setup/", {"token": wrong}).context["form"].errors == {"token": [MSG_BAD_CODE]}
+    assert client.get("/review/").status_code == 302
+
+
+def test_enrolled_policy_staff_confirm_each_sign_in_with_a_code(client, policy_staff, second_factor_on, policy_data):
+    device = TOTPDevice.objects.create(user=policy_staff, name="app", confirmed=True)
+    sign_in(client, "policy_editor", "policy_editor-pass-9x!")
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/otp/verify/")
+    assert client.post(response.url, {"token": _code(device)}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_prescribers_sign_in_with_a_password_alone(client, prescriber, second_factor_on, policy_data):
+    sign_in(client, "dr_owner", "dr_owner-pass-9x!")
+    assert client.get(reverse("pa-request-list")).status_code == 200
+
+
+def test_sessions_end_when_idle(settings):
+    assert settings.SESSION_COOKIE_AGE <= 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
