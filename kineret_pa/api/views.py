@@ -71,3 +71,18 @@ def determinations(request):
     if errors:
         return errors_response(errors)
     return JsonResponse(determination.as_dict(), json_dumps_params={"ensure_ascii": False})
+
+
+def openapi(request):
+    from kineret_pa.policies.models import Policy
+    from kineret_pa.policies.snapshots import catalog_get
+
+    from .openapi import openapi_document
+
+    catalog = catalog_get()
+    document = openapi_document(
+        diagnoses=sorted([slug for slug, d in catalog.diagnoses.items() if d.selectable] + list(catalog.diagnosis_aliases)),
+        policies=sorted(Policy.objects.values_list("code", flat=True)),
+        questions=sorted(catalog.question_codes),
+    )
+    return JsonResponse(document, json_dumps_params={"indent": 1})

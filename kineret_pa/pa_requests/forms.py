@@ -26,6 +26,7 @@ MAX_KG = Decimal("400")
 
 MSG_NEED_AGE = "Give the date of birth, or the age when the date is not at hand."
 MSG_FUTURE_DOB = "The date of birth cannot be in the future."
+MSG_OLD_DOB = "That date of birth gives an age over 130 years: check the year."
 MSG_WEIGHT_RANGE = "Weight must be more than 0 and at most 400 kg (882 lb)."
 MSG_WEIGHT_REQUIRED = "This diagnosis has a weight-based rule under this policy: enter the weight on the Patient step."
 MSG_PLAN_REQUIRED = "Choose the plan option: this policy's criteria differ by plan."
@@ -165,6 +166,8 @@ class PatientForm(StepForm):
         if born:
             today = self.context.today
             data["age_years"] = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            if data["age_years"] > 130:
+                self.add_error("date_of_birth", MSG_OLD_DOB)
         elif data.get("age_years") is None and "age_years" not in self.errors:
             self.add_error("age_years", MSG_NEED_AGE)
         if "weight" in self.fields and "weight" not in self.errors:
@@ -194,16 +197,28 @@ def diagnosis_search(query: str, catalog: Catalog) -> tuple[list[str], str | Non
     query = query.strip()
     bracket = re.search(r"\[([a-z_]+)\]\s*$", query)
     if bracket and catalog.diagnosis_slug(bracket.group(1)):
-        return [catalog.diagnosis_slug(bracket.group(1))], None
+        return _members([catalog.diagnosis_slug(bracket.group(1))], catalog), None
     code = normalize_icd10(query)
     if ICD10_RE.match(code):
         return list(catalog.icd10_diagnoses(code)), code
     slug = catalog.diagnosis_slug(query.replace(" ", "_"))
-    if slug and catalog.diagnoses[slug].selectable:
-        return [slug], None
+    if slug:
+        return _members([slug], catalog), None
     words = query.lower().replace("’", "'")
-    found = [d.slug for d in catalog.diagnoses.values() if d.selectable and words in d.name.lower()]
-    return found, None
+    found = [d.slug for d in catalog.diagnoses.values() if words in d.name.lower()]
+    return _members(found, catalog), None
+
+
+def _members(slugs: list[str], catalog: Catalog) -> list[str]:
+    """A group such as CAPS or Still's disease is not requested itself: it stands for its members."""
+    found: list[str] = []
+    for slug in slugs:
+        if catalog.diagnoses[slug].selectable:
+            members = [slug]
+        else:
+            members = [d.slug for d in catalog.diagnoses.values() if d.selectable and slug in d.ancestors]
+        found += [member for member in members if member not in found]
+    return found
 
 
 class DiagnosisForm(StepForm):

@@ -82,6 +82,7 @@ def review_detail(request, pk):
     pa = pa_request_get_for_reviewer(request.user, pk)
     unmet = [r for r in (pa.determination or {}).get("reasons", []) if not r["met"]]
     form = DecisionForm(request.POST or None, codes=decision_codes_for(pa), unmet=unmet, initial=_initial(pa))
+    clashed = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -92,6 +93,7 @@ def review_detail(request, pk):
         except ConcurrentDecision as clash:
             messages.error(request, str(clash))  # the form below keeps everything typed
             pa.refresh_from_db()
+            clashed = True
         except IllegalTransition as illegal:
             messages.error(request, str(illegal))
         except ValidationError as invalid:
@@ -102,7 +104,8 @@ def review_detail(request, pk):
             return redirect("review-queue")
     return render(request, "pa_requests/review_detail.html", {
         "pa": pa, "form": form, "facts": _facts(pa.contract_request), "determination": pa.determination,
-        "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(), "open": pa.status in QUEUE_STATUSES,
+        "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
+        "open": pa.status in QUEUE_STATUSES or clashed,  # after a clash the typed entries stay on the page
         "now": timezone.now(),
     })
 

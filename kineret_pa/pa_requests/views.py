@@ -137,10 +137,24 @@ class RequestWizard(NamedUrlWizardView):
         for attr in ("_resolved_form_list", "_cache_signature"):
             self.__dict__.pop(attr, None)
 
+    def get(self, *args, **kwargs):
+        step = kwargs.get("step")
+        shown = self.get_form_list()
+        if step in self.form_list and step not in shown:
+            # A step this policy no longer asks (the diagnosis or the policy data changed):
+            # go on to the next step that is shown, instead of failing to build its form.
+            order = list(self.form_list)
+            following = next(name for name in order[order.index(step):] if name in shown)
+            self.storage.current_step = following
+            return redirect(self.get_step_url(following))
+        return super().get(*args, **kwargs)
+
     def post(self, *args, **kwargs):
         step = self.request.POST.get(f"{self.prefix}-current_step")
-        if step not in dict(self.form_list):
-            return super().post(*args, **kwargs)
+        if step is None:
+            return super().post(*args, **kwargs)  # no management form: formtools refuses it (400)
+        if step not in self.get_form_list():  # an unknown or hidden step posted: nothing to keep
+            return redirect(self.get_step_url(self.steps.current))
         # Keep whatever was typed, valid or not, before going anywhere: Back, Save and
         # exit, a failed validation and a closed tab all keep the answers.
         self.storage.current_step = step

@@ -1,0 +1,76 @@
+"""The database going away mid-request gives a friendly 503, and the draft is still there afterwards."""
+import threading
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+from django.urls import reverse
+
+from kineret_pa.accounts.models import ApiToken
+from kineret_pa.middleware import MSG_UNAVAILABLE
+from kineret_pa.pa_requests.models import PARequest
+from tests.conftest import FEP_RA
+from tests.pa_requests.wizard_support import post_step, profile_for, start, step_url
+
+POLICY_STEP = {"policy": "fep-5.70.050", "plan": "standard", "benefit": "pharmacy", "request_type": "initial",
+               "urgency": "standard", "date_of_service": "2026-06-15"}
+
+
+def test_api_answers_503_in_the_error_shape_when_the_database_is_away(client, prescriber, policy_data):
+    token = ApiToken.issue(user=prescriber, name="x")[1]
+    with mock.patch("kineret_pa.api.views.determination_compute", side_effect=OperationalError("server closed the connection")):
+        response = client.post("/api/v1/determinations", FEP_RA, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 503
+    assert response.json() == {"errors": {"service": [MSG_UNAVAILABLE]}}
+    assert response["Retry-After"] == "30"
+
+
+def test_a_form_step_during_an_outage_is_a_503_page_and_the_draft_survives(client, prescriber, policy_data):
+    profile_for(prescriber)
+    client.force_login(prescriber)
+    pa = start(client)
+    post_step(client, pa, "policy", POLICY_STEP)
+    with mock.patch("kineret_pa.pa_requests.views.snapshot_get", side_effect=OperationalError("the database system is shutting down")):
+        response = client.get(step_url(pa, "patient"))
+    assert response.status_code == 503
+    assert MSG_UNAVAILABLE.encode() in response.content and b"Traceback" not in response.content
+    # The database is back: the answers already given are there.
+    page = client.get(step_url(pa, "policy"))
+    assert page.status_code == 200
+    assert page.context["wizard"]["form"]["policy"].value() == "fep-5.70.050"
+
+
+def test_every_response_carries_a_request_id(client, db):
+    response = client.get("/accounts/login/", HTTP_X_REQUEST_ID="abcdef12-3456")
+    assert response["X-Request-ID"] == "abcdef12-3456"
+    assert len(client.get("/accounts/login/", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"]) == 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_of_one_draft_make_one_request(prescriber, policy_data):
+    """Run on PostgreSQL, where the row lock serializes the two submits."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers itself; the row lock is exercised on PostgreSQL in CI")
+    from kineret_pa.pa_requests.services import pa_request_create, pa_request_submit
+
+    profile = profile_for(prescriber)
+    draft = pa_request_create(owner=prescriber)
+    results, barrier = [], threading.Barrier(2)
+
+    def submit():
+        barrier.wait()
+        try:
+            pa = pa_request_submit(pa_request_id=draft.pk, owner=prescriber, contract_request=FEP_RA, answers={},
+                                   urgency="standard", patient_name="Pat", member_id="M", profile=profile)
+            results.append(pa.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["approved", "approved"]
+    assert PARequest.objects.filter(owner=prescriber).count() == 1
+    assert PARequest.objects.get().events.filter(kind="submitted").count() == 1
