@@ -1,0 +1,79 @@
+"""My requests: the owner's drafts (to resume) and submitted requests (with their status), nobody else's."""
+from django.urls import reverse
+from django.utils.timezone import localtime
+
+from kineret_pa.pa_requests.models import PARequest
+
+from .walk import text
+from .wizard_support import post_step, start
+
+LIST = reverse("pa-request-list")
+
+
+def test_my_requests_lists_only_the_owners_requests(owner_client, owner, colleague_client, colleague, submitted):
+    mine_draft = start(owner_client)
+    mine_submitted = submitted("cigna_approved")
+    theirs = start(colleague_client)
+
+    page = owner_client.get(LIST)
+
+    assert page.status_code == 200
+    listed = {pa.pk for pa in page.context["pa_requests"]}
+    assert listed == {mine_draft.pk, mine_submitted.pk}
+    assert theirs.number not in text(page)
+    assert mine_draft.number in text(page) and mine_submitted.number in text(page)
+
+
+def test_a_draft_is_listed_with_resume_and_discard(owner_client, draft):
+    post_step(owner_client, draft, "policy", {"policy": "cigna-dqm008"}, button={"wizard_save_exit": "1"})
+
+    page = owner_client.get(LIST)
+    body = page.content.decode()
+
+    assert "Draft" in text(page)
+    assert f'href="{reverse("pa-request-detail", args=[draft.pk])}">Resume' in body
+    assert reverse("pa-request-discard", args=[draft.pk]) in body
+
+
+def test_resume_opens_the_step_where_the_draft_was_left(owner_client, draft):
+    post_step(owner_client, draft, "policy", {"policy": "cigna-dqm008", "benefit": "pharmacy", "request_type": "initial",
+                                              "urgency": "standard", "date_of_service": "2026-06-15"})
+    response = owner_client.get(reverse("pa-request-detail", args=[draft.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("pa-request-step", kwargs={"pk": draft.pk, "step": "patient"})
+
+
+def test_a_submitted_request_is_listed_with_its_status_and_renewal(owner_client, submitted):
+    approved = submitted("cigna_approved")
+    pended = submitted("fep_pended")
+
+    page = owner_client.get(LIST)
+    body = text(page)
+
+    assert "Approved" in body and "Pended for clinical review" in body
+    assert "due " + localtime(pended.due_at).strftime("%Y-%m-%d %H:%M") in body
+    assert approved.patient_name in body
+    assert reverse("pa-request-renew", args=[approved.pk]) in page.content.decode()
+    assert reverse("pa-request-renew", args=[pended.pk]) not in page.content.decode()  # only approvals renew
+
+
+def test_a_prescriber_with_no_requests_sees_how_to_start(owner_client):
+    page = owner_client.get(LIST)
+
+    assert "No requests yet" in text(page)
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, policy_data):
+    response = client.get(LIST)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login")) and "next=/requests/" in response.url
+
+
+def test_the_list_shows_no_more_than_two_hundred(owner_client, owner):
+    PARequest.objects.bulk_create([PARequest(owner=owner) for _ in range(205)])
+
+    page = owner_client.get(LIST)
+
+    assert len(page.context["pa_requests"]) == 200
