@@ -16,7 +16,7 @@ from kineret_pa.policies.services import determination_compute
 from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
 
 from . import forms as f
-from .models import PARequest, PrescriberProfile
+from .models import APPROVED_STATUSES, PARequest, PrescriberProfile
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
 from .services import (
     DECISION_WORDS, STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
@@ -343,13 +343,19 @@ def request_letter(request, pk):
     pa = pa_request_get_for_user(request.user, pk)
     if pa.is_draft:
         return redirect("pa-request-detail", pk=pa.pk)
-    return render(request, "pa_requests/letter.html", {"pa": pa, "words": decision_words(pa), "determination": pa.determination})
+    return render(request, "pa_requests/letter.html", {
+        "pa": pa, "words": decision_words(pa), "determination": pa.determination,
+        "last_decision": pa.events.filter(kind="decided").order_by("-at", "-id").first(),
+    })
 
 
 @login_required
 @require_POST
 def request_renew(request, pk):
     original = pa_request_get_for_user(request.user, pk)
+    if original.status not in APPROVED_STATUSES | {PARequest.Status.EXPIRED}:
+        messages.error(request, "A renewal starts from an approval.")
+        return redirect("pa-request-detail", pk=original.pk)
     pa = pa_request_create(owner=request.user, renewal_of=original)
     messages.info(request, "A renewal draft was started from your earlier request: check each step.")
     return redirect("pa-request-step", pk=pa.pk, step="policy")

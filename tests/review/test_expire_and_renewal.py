@@ -138,3 +138,30 @@ def test_another_prescriber_cannot_renew_my_approval(client, policy_data, prescr
     login(client, colleague)
     assert client.post(reverse("pa-request-renew", args=[pa.pk])).status_code == 404
     assert not PARequest.objects.filter(owner=colleague).exists()
+
+
+def test_the_letter_after_a_reviewer_approval_shows_the_approved_quantity_and_the_note(client, prescriber, reviewer, policy_data):
+    from django.urls import reverse
+
+    from kineret_pa.pa_requests.services import pa_request_decide
+    from tests.review.support import pended
+
+    pa = pended(prescriber)
+    pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=pa.row_version, code="approve", quantity=84,
+                      per_days=84, duration_months=12, note="Turns 18 this month; chart notes attached.",
+                      justification="Age criterion met at the date of service per chart.")
+    client.force_login(prescriber)
+    page = client.get(reverse("pa-request-letter", args=[pa.pk])).content.decode()
+    assert "84 syringes per 84 days" in page and "Turns 18 this month" in page and "clinical reviewer" in page
+
+
+def test_a_renewal_starts_only_from_an_approval(client, prescriber, policy_data):
+    from django.urls import reverse
+
+    from kineret_pa.pa_requests.models import PARequest
+    from tests.review.support import pended
+
+    pa = pended(prescriber)
+    client.force_login(prescriber)
+    response = client.post(reverse("pa-request-renew", args=[pa.pk]))
+    assert response.status_code == 302 and PARequest.objects.filter(renewal_of=pa).count() == 0
