@@ -13,7 +13,7 @@ from formtools.wizard.views import NamedUrlWizardView
 from kineret_pa.engine.needs import facts_needed
 from kineret_pa.policies.models import Question
 from kineret_pa.policies.services import determination_compute
-from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
+from kineret_pa.policies.snapshots import catalog_get, revision_current, snapshot_get, version_for
 
 from . import forms as f
 from .models import APPROVED_STATUSES, PARequest, PrescriberProfile
@@ -76,7 +76,9 @@ class RequestWizard(NamedUrlWizardView):
 
     def base_context(self) -> f.StepContext:
         if "base" not in self._contexts:
-            self._contexts["base"] = f.StepContext(catalog=catalog_get())
+            # One read of the policy-data revision per request serves every cached lookup below.
+            self._revision = revision_current()
+            self._contexts["base"] = f.StepContext(catalog=catalog_get(self._revision))
         return self._contexts["base"]
 
     def policy_context(self) -> f.StepContext:
@@ -86,9 +88,9 @@ class RequestWizard(NamedUrlWizardView):
             context = f.StepContext(catalog=base.catalog, today=base.today)
             chosen = self._cleaned("policy")
             if chosen:
-                version_id, _ = version_for(chosen["policy"], chosen["date_of_service"])
+                version_id, _ = version_for(chosen["policy"], chosen["date_of_service"], self._revision)
                 if version_id:
-                    context.snapshot = snapshot_get(version_id)
+                    context.snapshot = snapshot_get(version_id, self._revision)
                     context.request_type = chosen["request_type"]
                     context.needs_any = facts_needed(context.snapshot, diagnosis=None, request_type=chosen["request_type"])
             self._contexts["policy"] = context
@@ -208,7 +210,7 @@ class RequestWizard(NamedUrlWizardView):
             "step_list": self._step_list(),
             "is_formset": step in FORMSET_STEPS,
         })
-        catalog = catalog_get()
+        catalog = self.base_context().catalog
         if step in FORMSET_STEPS:
             context["drug_options"] = sorted({name for name in catalog.drug_names} | {d.generic_name for d in catalog.drugs.values()})
         if step == "diagnosis":
