@@ -1,12 +1,16 @@
 """API tokens: per user, revocable, stored only as a hash."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def token_hash(raw: str) -> str:
@@ -47,7 +51,10 @@ class ApiToken(models.Model):
         token = cls.objects.active().select_related("user").filter(key_hash=token_hash(raw)).first()
         if token is None:
             return None
-        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # Last use to the minute: a write per call would cost more than the determination itself.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user
 
 

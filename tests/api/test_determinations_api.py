@@ -108,3 +108,12 @@ def test_weight_missing_for_a_weight_based_rule_is_an_input_error(client, policy
     response = post(client, data, token)
     assert response.status_code == 400
     assert "patient.weight_kg" in response.json()["errors"]
+
+
+def test_token_use_is_recorded_to_the_minute_without_a_write_per_call(client, policy_data, prescriber, django_assert_num_queries):
+    token, raw = ApiToken.issue(user=prescriber, name="practice system")
+    post(client, CIGNA, raw)
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    with django_assert_num_queries(2):  # the policy-data revision and the token; no write
+        assert post(client, CIGNA, raw).status_code == 200

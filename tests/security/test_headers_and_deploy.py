@@ -41,3 +41,12 @@ def test_production_refuses_to_start_with_the_development_secret():
     done = _manage("check", DEBUG="false", SECRET_KEY="")
     assert done.returncode != 0
     assert "Set SECRET_KEY in the environment" in done.stderr
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path):
+    """whitenoise's manifest storage fails on a missing referenced file (e.g. a source map)."""
+    done = _manage("collectstatic", "--no-input", "-v0", DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50),
+                   ALLOWED_HOSTS="pa.example.org", STATIC_ROOT=str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list((tmp_path / "vendor" / "bootstrap").glob("bootstrap.min.*.css"))
