@@ -74,3 +74,28 @@ def test_two_simultaneous_submits_of_one_draft_make_one_request(prescriber, poli
     assert results == ["approved", "approved"]
     assert PARequest.objects.filter(owner=prescriber).count() == 1
     assert PARequest.objects.get().events.filter(kind="submitted").count() == 1
+
+
+def test_a_policy_edit_during_a_determination_neither_mixes_versions_nor_is_lost(policy_data):
+    """The determination in flight uses the snapshot it started with; the next one sees the edit."""
+    from kineret_pa.policies import services
+    from kineret_pa.policies.models import CriterionNode
+    from tests.conftest import build
+
+    data = build(FEP_RA, prior_therapies=[{"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},
+                                          {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
+                                          {"drug": "Enbrel", "months": 5, "outcome": "intolerance"}])
+    real_decide = services.decide
+
+    def decide_while_staff_edit(snapshot, request):
+        node = CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause="Prior-Approval Requirements, Diagnoses 1.c")
+        node.params = {**node.params, "min_months": 6}  # saved mid-determination: the revision changes
+        node.save()
+        return real_decide(snapshot, request)
+
+    with mock.patch.object(services, "decide", side_effect=decide_while_staff_edit):
+        during, _, _ = services.determination_compute(data=data)
+    after, _, _ = services.determination_compute(data=data)
+    assert during.decision == "approve"  # decided wholly on the version as it was when it started
+    assert after.decision == "deny"  # the next determination uses the edited criterion
+    assert "Prior-Approval Requirements, Diagnoses 1.c" in [r.clause for r in after.reasons if not r.met]
