@@ -4,9 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +18,7 @@ from kineret_pa.policies.snapshots import catalog_get, snapshot_get
 from .models import (
     APPROVED_STATUSES, QUEUE_STATUSES, Notification, PARequest, PrescriberProfile, RequestEvent, ReviewDecisionCode,
 )
+from .tasks import notification_email_send
 from .transitions import IllegalTransition, transition_check
 
 STATUS_FOR_DECISION = {
@@ -202,9 +201,10 @@ def _notify(pa: PARequest, text: str) -> None:
     Notification.objects.create(user=pa.owner, pa_request=pa, text=text)
     if pa.owner.email:
         subject = f"Kineret PA {pa.number}: {pa.get_status_display()}"
-        # No patient data in e-mail: the prescriber reads the details after signing in.
-        body = f"{text}\n\nSign in to Kineret PA to read request {pa.number}."
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [pa.owner.email], fail_silently=True))
+        # No patient data in e-mail (a reviewer's note may hold some): the details are read after signing in.
+        body = f"Request {pa.number} is now: {pa.get_status_display()}.\n\nSign in to Kineret PA to read the decision and its reasons."
+        # Queued once the decision is committed; a worker sends it, never the web request.
+        transaction.on_commit(lambda: notification_email_send.enqueue(pa.owner.email, subject, body))
 
 
 MSG_CONCURRENT = "Another reviewer acted on this request first ({status}). Your entries are kept below; review the new state before deciding."

@@ -153,3 +153,20 @@ def test_the_history_is_shown_to_the_owner_and_the_reviewer(client, policy_data,
         assert "Send the birth date." in page
     assert "(info_requested → pended)" in owner_page
     assert "Born 2008-06-20." in owner_page
+
+
+def test_a_decision_emails_the_prescriber_through_the_task_queue_without_patient_data(prescriber, reviewer, policy_data, mailoutbox,
+                                                                                     django_capture_on_commit_callbacks):
+    from kineret_pa.pa_requests.services import pa_request_decide
+    from tests.review.support import pended
+
+    prescriber.email = "dr.owner@example.test"
+    prescriber.save()
+    pa = pended(prescriber)
+    with django_capture_on_commit_callbacks(execute=True):
+        pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=pa.row_version, code="deny",
+                          reasons=["Prior-Approval Requirements, Diagnoses 1.a"], note="Patient is 17.")
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["dr.owner@example.test"] and pa.number in message.subject
+    assert "Pat Doe" not in message.subject + message.body and "M-1" not in message.body
