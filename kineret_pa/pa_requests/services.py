@@ -316,7 +316,7 @@ def pa_request_answer(*, pa_request: PARequest, actor, answer: str, ip: str | No
     """The prescriber answers a request for information: the review clock starts again in full."""
     if not answer.strip():
         raise ValidationError({"answer": "Write your answer."})
-    pa = PARequest.objects.select_for_update().select_related("policy_version__policy__payer").get(pk=pa_request.pk)
+    pa = PARequest.objects.select_for_update(of=("self",)).select_related("policy_version__policy__payer").get(pk=pa_request.pk)
     pa.due_at = timezone.now() + _window(pa)
     _move(pa, to=PARequest.Status.PENDED, actor=actor, kind="info_answered", data={"answer": answer}, ip=ip)
     return pa
@@ -326,7 +326,7 @@ def pa_request_answer(*, pa_request: PARequest, actor, answer: str, ip: str | No
 def pa_request_appeal(*, pa_request: PARequest, actor, note: str, ip: str | None = None) -> PARequest:
     if not note.strip():
         raise ValidationError({"note": "Say what is new: facts, documents or reasons for the appeal."})
-    pa = PARequest.objects.select_for_update().select_related("policy_version__policy__payer").get(pk=pa_request.pk)
+    pa = PARequest.objects.select_for_update(of=("self",)).select_related("policy_version__policy__payer").get(pk=pa_request.pk)
     pa.due_at = timezone.now() + _window(pa)
     _move(pa, to=PARequest.Status.APPEALED, actor=actor, kind="appealed", data={"note": note}, ip=ip)
     return pa

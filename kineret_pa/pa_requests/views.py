@@ -128,9 +128,12 @@ class RequestWizard(NamedUrlWizardView):
 
     # ------------------------------------------------------------ posting
 
-    def _raw(self, step: str) -> dict[str, list[str]]:
+    def _raw(self, step: str, data=None) -> dict[str, list[str]]:
+        """The step's posted fields as stored in the draft. NUL characters are dropped: PostgreSQL's
+        JSON cannot hold them (the form still shows its message for the value as posted)."""
+        data = self.request.POST if data is None else data
         prefix = f"{step}-"
-        return {key: self.request.POST.getlist(key) for key in self.request.POST if key.startswith(prefix)}
+        return {key: [value.replace("\x00", "") for value in data.getlist(key)] for key in data if key.startswith(prefix)}
 
     def _forget_contexts(self):
         self._contexts.clear()
@@ -177,7 +180,7 @@ class RequestWizard(NamedUrlWizardView):
         total = data.get(key) or "0"
         # A tampered count is taken as one row; never more rows than the step allows.
         data[key] = str(min((int(total) if total.isdigit() else 1) + 1, self.form_list[step].max_num))
-        self.storage.set_step_data(step, {k: data.getlist(k) for k in data if k.startswith(f"{step}-")})
+        self.storage.set_step_data(step, self._raw(step, data))
         return self.render(self.get_form(step=step, data=data))
 
     def _calculate(self):
@@ -186,7 +189,7 @@ class RequestWizard(NamedUrlWizardView):
             data = self.request.POST.copy()
             data["dose-mg_per_day"] = str(form.cleaned_data["mg_per_day"])
             data["dose-quantity"] = str(f.syringes_per_day(float(form.cleaned_data["mg_per_day"])) * form.cleaned_data["days_supply"])
-            self.storage.set_step_data("dose", {k: data.getlist(k) for k in data if k.startswith("dose-")})
+            self.storage.set_step_data("dose", self._raw("dose", data))
             form = self.get_form(step="dose", data=data)
         return self.render(form)
 
