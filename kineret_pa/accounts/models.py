@@ -67,15 +67,35 @@ class IPAddressHistoricalModel(models.Model):
         abstract = True
 
 
-class AuditEventQuerySet(models.QuerySet):
+MSG_APPEND_ONLY = "Audit records are append-only: they cannot be changed or deleted."
+
+
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("Audit events are append-only.")
+        raise PermissionError(MSG_APPEND_ONLY)
 
     def delete(self):
-        raise PermissionError("Audit events are append-only.")
+        raise PermissionError(MSG_APPEND_ONLY)
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once: no update, no delete, through the model or its querysets."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(MSG_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(MSG_APPEND_ONLY)
+
+
+class AuditEvent(AppendOnlyModel):
     """Sign-ins and other account events, append-only."""
 
     class Kind(models.TextChoices):
@@ -89,15 +109,5 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at"]
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            raise PermissionError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only.")

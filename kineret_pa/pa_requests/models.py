@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from kineret_pa.accounts.models import AppendOnlyModel
 from kineret_pa.policies.models import PolicyVersion
 
 MSG_NPI = "An NPI is 10 digits whose last digit is the check digit (Luhn, prefix 80840); this one does not check."
@@ -156,15 +157,7 @@ class ReviewDecisionCode(models.Model):
         return self.label
 
 
-class RequestEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("Request history is append-only.")
-
-    def delete(self):
-        raise PermissionError("Request history is append-only.")
-
-
-class RequestEvent(models.Model):
+class RequestEvent(AppendOnlyModel):
     """The request's life on the record, append-only: who, when, what changed, from where."""
 
     pa_request = models.ForeignKey(PARequest, on_delete=models.PROTECT, related_name="events")
@@ -176,18 +169,8 @@ class RequestEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
-    objects = RequestEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            raise PermissionError("Request history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Request history is append-only.")
 
 
 def upload_path(instance, filename: str) -> str:
