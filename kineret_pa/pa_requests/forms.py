@@ -17,7 +17,7 @@ from django.utils import timezone
 from kineret_pa.engine.facts import ENUM_FACTS, OUTCOMES
 from kineret_pa.engine.request import ICD10_RE, normalize_icd10
 from kineret_pa.engine.snapshot import Catalog, Snapshot
-from kineret_pa.policies.models import Policy
+from kineret_pa.policies.snapshots import policies_get, version_for
 
 from .models import PrescriberProfile
 
@@ -77,6 +77,7 @@ class StepContext:
     profile: PrescriberProfile | None = None
     questions: list = field(default_factory=list)
     request_type: str = "initial"
+    revision: str | None = None  # the policy-data revision read once for this request
     today: dt.date = field(default_factory=timezone.localdate)
 
 
@@ -114,11 +115,9 @@ class PolicyForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.policies = {p.code: p for p in Policy.objects.select_related("payer").prefetch_related("plans").order_by("payer__name")}
-        self.fields["policy"].choices = [("", "Choose…")] + [
-            (p.code, f"{p.payer.name} — {p.number}: {p.title}") for p in self.policies.values()
-        ]
-        plans = {plan.code: plan.name for p in self.policies.values() for plan in p.plans.all()}
+        self.policies = {p.code: p for p in policies_get(self.context.revision)}
+        self.fields["policy"].choices = [("", "Choose…")] + [(p.code, p.label) for p in self.policies.values()]
+        plans = dict(plan for p in self.policies.values() for plan in p.plans)
         self.fields["plan"].choices = [("", "Not applicable")] + list(plans.items())
         self.fields["date_of_service"].initial = self.context.today
 
@@ -126,13 +125,13 @@ class PolicyForm(StepForm):
         data = super().clean()
         policy = self.policies.get(data.get("policy"))
         if policy is not None:
-            plan_codes = {plan.code for plan in policy.plans.all()}
+            plan_codes = {code for code, _ in policy.plans}
             if plan_codes and data.get("plan") not in plan_codes:
                 self.add_error("plan", MSG_PLAN_REQUIRED)
             elif not plan_codes and data.get("plan"):
                 self.add_error("plan", MSG_PLAN_NOT_USED)
             on = data.get("date_of_service")
-            if on and not policy.versions.in_force(on).exists():
+            if on and version_for(policy.code, on, self.context.revision)[0] is None:
                 self.add_error("date_of_service", MSG_NO_VERSION)
         if data.get("urgency") == "expedited" and not data.get("expedited_attestation"):
             self.add_error("expedited_attestation", MSG_EXPEDITED)

@@ -78,14 +78,14 @@ class RequestWizard(NamedUrlWizardView):
         if "base" not in self._contexts:
             # One read of the policy-data revision per request serves every cached lookup below.
             self._revision = revision_current()
-            self._contexts["base"] = f.StepContext(catalog=catalog_get(self._revision))
+            self._contexts["base"] = f.StepContext(catalog=catalog_get(self._revision), revision=self._revision)
         return self._contexts["base"]
 
     def policy_context(self) -> f.StepContext:
         """The base plus the chosen policy version's snapshot (from the first step)."""
         if "policy" not in self._contexts:
             base = self.base_context()
-            context = f.StepContext(catalog=base.catalog, today=base.today)
+            context = f.StepContext(catalog=base.catalog, today=base.today, revision=base.revision)
             chosen = self._cleaned("policy")
             if chosen:
                 version_id, _ = version_for(chosen["policy"], chosen["date_of_service"], self._revision)
@@ -100,7 +100,8 @@ class RequestWizard(NamedUrlWizardView):
         """Everything: the diagnosis and weight too, and the facts needed for them."""
         if "full" not in self._contexts:
             pc = self.policy_context()
-            context = f.StepContext(catalog=pc.catalog, snapshot=pc.snapshot, needs_any=pc.needs_any, today=pc.today)
+            context = f.StepContext(catalog=pc.catalog, snapshot=pc.snapshot, needs_any=pc.needs_any, today=pc.today,
+                                    revision=pc.revision)
             context.request_type = pc.request_type
             diagnosis = self._cleaned("diagnosis") or {}
             context.diagnosis = diagnosis.get("diagnosis_slug")

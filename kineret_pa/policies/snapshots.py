@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 
 from kineret_pa.engine.snapshot import (
@@ -175,7 +176,7 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
 # ---------------------------------------------------------------- the cache
 
 _lock = threading.Lock()
-_cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}}
+_cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}, "policies": None}
 _suppressed = threading.local()
 
 
@@ -205,7 +206,7 @@ def revision_bumped_once():
 def _fresh(revision: str) -> dict:
     with _lock:
         if _cache["revision"] != revision:
-            _cache.update(revision=revision, catalog=None, versions=None, snapshots={})
+            _cache.update(revision=revision, catalog=None, versions=None, snapshots={}, policies=None)
         return _cache
 
 
@@ -249,4 +250,22 @@ def snapshot_get(version_id: int, revision: str | None = None) -> Snapshot:
 
 def cache_clear() -> None:
     with _lock:
-        _cache.update(revision=None, catalog=None, versions=None, snapshots={})
+        _cache.update(revision=None, catalog=None, versions=None, snapshots={}, policies=None)
+
+
+@dataclass(frozen=True)
+class PolicyChoice:
+    code: str
+    label: str
+    plans: tuple[tuple[str, str], ...]  # (code, name)
+
+
+def policies_get(revision: str | None = None) -> tuple[PolicyChoice, ...]:
+    """The policies a request may name, for the form's first step, cached like the snapshots."""
+    cache = _fresh(revision_current() if revision is None else revision)
+    if cache["policies"] is None:
+        cache["policies"] = tuple(
+            PolicyChoice(p.code, f"{p.payer.name} — {p.number}: {p.title}", tuple((plan.code, plan.name) for plan in p.plans.all()))
+            for p in m.Policy.objects.select_related("payer").prefetch_related("plans").order_by("payer__name", "code")
+        )
+    return cache["policies"]
