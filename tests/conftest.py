@@ -38,12 +38,18 @@ def _fresh_snapshot_cache():
 
 @pytest.fixture
 def policy_data(db):
-    """The loaded policies, reloaded if a transactional test flushed them."""
+    """The loaded policies (and seeded decision codes), reloaded if a transactional test flushed them."""
     from kineret_pa.policies.loading import policies_load
     from kineret_pa.policies.models import Policy
 
     if not Policy.objects.exists():
         policies_load()
+        # A flush also removes what data migrations seeded: the reviewer decision codes.
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("kineret_pa.pa_requests.migrations.0003_decision_codes").create(apps, None)
 
 
 def _user(django_user_model, username, role=None, *, staff=False, superuser=False):
