@@ -11,6 +11,7 @@ from .snapshot import Node, Snapshot
 # Facts each leaf kind reads, besides the paths named in its parameters.
 _LEAF_FACTS = {
     "trials": ("prior_therapies",),
+    "distinct_trials": ("prior_therapies",),
     "preferred_trials": ("prior_therapies", "plan"),
     "no_concomitant_from": ("concomitant_drugs",),
     "dose_mg_per_kg_at_most": ("dose.mg_per_day", "patient.weight_kg"),

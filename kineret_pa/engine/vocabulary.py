@@ -7,6 +7,7 @@ the computation cannot proceed without a number the request left blank.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -129,6 +130,22 @@ def _v_trials(p, ctx, errors):
     _check_number(p, "min_months", errors, optional=True)
     if "months_exempt_outcomes" in p:
         _check_members(p, "months_exempt_outcomes", OUTCOMES, "outcomes", errors)
+
+
+def _v_distinct_trials(p, ctx, errors):
+    _check_members(p, "lists", ctx.drug_lists, "drug list codes", errors)
+    parts = _need(p, "parts", errors)
+    if parts is None:
+        return
+    if not isinstance(parts, list) or not parts or not all(isinstance(part, dict) for part in parts):
+        errors.append("Parameter “parts” must be a non-empty list of {outcomes, count, min_months}.")
+        return
+    for part in parts:
+        _check_members(part, "outcomes", OUTCOMES, "outcomes", errors)
+        count = part.get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            errors.append("Each part's “count” must be a whole number of 1 or more.")
+        _check_number(part, "min_months", errors, optional=True)
 
 
 def _v_preferred(p, ctx, errors):
@@ -301,6 +318,42 @@ def _e_trials(node, c):
     )
 
 
+def _assign(candidates: list[set[int]], counts: list[int], taken: frozenset[int] = frozenset()) -> bool:
+    """Whether each part can have its own `count` entries, no entry serving two parts."""
+    if not candidates:
+        return True
+    free = sorted(candidates[0] - taken)
+    return any(
+        _assign(candidates[1:], counts[1:], taken | set(chosen))
+        for chosen in itertools.combinations(free, counts[0])
+    )
+
+
+def _e_distinct_trials(node, c):
+    """E.g. inadequate response to TWO products (3 months each) AND intolerance to ONE more: three different products."""
+    if c.req.prior_therapies is None:
+        return NOT_MET, "prior therapies: not answered", ("prior_therapies",)
+    lists = node.params["lists"]
+    entries = _entries(c, lists)
+    covered, used, missing = [], [], []
+    for part in node.params["parts"]:
+        months = part.get("min_months", 0)
+        exempt = () if months else tuple(part["outcomes"])
+        found, words, blank = _count_trials(c, entries, tuple(part["outcomes"]), months, exempt)
+        covered.append(found)
+        used += [w for w in words if w not in used]
+        missing += blank
+    met = _assign(covered, [part["count"] for part in node.params["parts"]])
+    needs = " + ".join(
+        f"{part['count']} ({' / '.join(OUTCOMES[o] for o in part['outcomes'])}"
+        + (f", at least {format_number(part['min_months'])} months" if part.get("min_months") else "") + ")"
+        for part in node.params["parts"]
+    )
+    what = " / ".join(c.snap.drug_lists[code].name for code in lists)
+    detail = ("; ".join(used) if used else "no qualifying trial") + f" — needs {needs} different products of {what}"
+    return (MET if met else NOT_MET), detail, tuple(missing)
+
+
 def _e_preferred(node, c):
     plan = c.req.facts.get("plan")
     candidates = [
@@ -419,6 +472,13 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_trials,
         {"lists": ["fep-app2-conventional"], "outcomes": ["inadequate_response"], "min_count": 1, "min_months": 3,
          "months_exempt_outcomes": ["intolerance", "contraindication"]},
+    ),
+    "distinct_trials": LeafKind(
+        "Trials of different products from drug lists, in parts",
+        _v_distinct_trials,
+        _e_distinct_trials,
+        {"lists": ["fb-ra-preferred"], "parts": [{"outcomes": ["inadequate_response"], "count": 2, "min_months": 3},
+                                                 {"outcomes": ["intolerance"], "count": 1}]},
     ),
     "preferred_trials": LeafKind(
         "Preferred products tried (the plan's list and required number)", _v_preferred, _e_preferred,

@@ -168,3 +168,16 @@ def test_one_time_override_caps_the_total_and_sets_its_duration():
         "approve", 100, 30, True, {"days": 30})
     result = determine(snap, request(car_t_therapy=True, dose={"quantity": 150}))
     assert (result.decision, result.approved_quantity) == ("partial", 112)
+
+
+@pytest.mark.parametrize("trials, met", [
+    ([("Humira", 4, "inadequate_response"), ("Enbrel", 1, "intolerance")], True),
+    ([("Humira", 4, "inadequate_response"), ("Humira", 1, "intolerance")], False),   # one product cannot count twice
+    ([("Hadlima", 4, "inadequate_response"), ("Humira", 1, "intolerance")], False),  # Hadlima counts as the Humira entry
+    ([("Humira", 2, "inadequate_response"), ("Enbrel", 1, "intolerance")], False),   # under 3 months
+])
+def test_distinct_trials_need_different_products_across_parts(trials, met):
+    root = inner("root", "all", leaf("t", "distinct_trials", lists=["biologics"], parts=[
+        {"outcomes": ["inadequate_response"], "count": 1, "min_months": 3}, {"outcomes": ["intolerance"], "count": 1}]))
+    data = [{"drug": d, "months": m, "outcome": o} for d, m, o in trials]
+    assert (determine(snapshot(root, lists={"biologics": LIST}), request(prior_therapies=data)).decision == "approve") is met

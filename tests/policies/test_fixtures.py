@@ -661,8 +661,10 @@ def test_florida_blue_ra_trial_requirements(clause, lists, outcomes, min_count, 
      ("Table 1 RA 2.c", [(["inadequate_response"], 1, 3), (["intolerance"], 2, None)])],  # ONE + TWO
 )
 def test_florida_blue_ra_mixed_preferred_trials(clause, counts):
-    found = [(n.params["outcomes"], n.params["min_count"], n.params.get("min_months")) for n in nodes(FB, clause, "trials")]
-    assert found == counts
+    # One criterion over different products: TWO + ONE (or ONE + TWO) means three distinct preferred products.
+    (node,) = nodes(FB, clause, "distinct_trials")
+    assert node.params["lists"] == ["fb-ra-preferred"]
+    assert [(part["outcomes"], part["count"], part.get("min_months")) for part in node.params["parts"]] == counts
 
 
 @pytest.mark.parametrize(

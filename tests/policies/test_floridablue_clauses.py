@@ -255,10 +255,14 @@ def test_ra_step_2_fails_without_enough_preferred_products(determine, prior):
     denied(determine(ra_step_2(*prior)), RA_STEP_2)
 
 
-@pytest.mark.xfail(strict=True, reason="engine counts each trials leaf of 2.b on its own: one product can be both the "
-                   "inadequate response and the intolerance (policy reading: three distinct preferred products)")
 def test_ra_step_2b_needs_the_intolerance_on_a_third_preferred_product(determine):
     denied(determine(ra_step_2(ir("Humira"), ir("Enbrel"), intol("Humira"))), RA_STEP_2)
+
+
+def test_ra_step_2c_needs_three_different_preferred_products(determine):
+    denied(determine(ra_step_2(ir("Humira"), intol("Humira"), intol("Enbrel"))), RA_STEP_2)
+    approved = determine(ra_step_2(ir("Humira"), intol("Rinvoq"), intol("Enbrel")))
+    assert approved["decision"] == "approve"
 
 
 def test_preferred_list_without_complete_history_list_fails_2f(determine):
