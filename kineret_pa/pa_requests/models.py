@@ -157,8 +157,29 @@ class ReviewDecisionCode(models.Model):
         return self.label
 
 
+EVENT_WORDS = {
+    "submitted": "Submitted",
+    "decided": "Decision recorded",
+    "withdrawn": "Withdrawn",
+    "appealed": "Appealed",
+    "info_answered": "Answered the request for information",
+    "attachment_added": "Attached a document",
+    "expired": "Approval expired",
+}
+
+
 class RequestEvent(AppendOnlyModel):
     """The request's life on the record, append-only: who, when, what changed, from where."""
+
+    @property
+    def words(self) -> str:
+        return EVENT_WORDS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+    @property
+    def change_words(self) -> str:
+        if not self.to_status or self.to_status == self.from_status:
+            return ""
+        return f"{PARequest.Status(self.from_status).label} → {PARequest.Status(self.to_status).label}"
 
     pa_request = models.ForeignKey(PARequest, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(auto_now_add=True)

@@ -148,7 +148,7 @@ def test_the_history_is_shown_to_the_owner_and_the_reviewer(client, policy_data,
 
     for page in (review_page, owner_page):
         assert "History" in page
-        assert "dr_owner: Submitted (draft → pended)" in page
+        assert "dr_owner: Submitted (Draft → Pended for clinical review)" in page
         assert "pharmacist: Decided (pended → info_requested)" in page
         assert "Send the birth date." in page
     assert "(info_requested → pended)" in owner_page
