@@ -149,9 +149,9 @@ def test_the_history_is_shown_to_the_owner_and_the_reviewer(client, policy_data,
     for page in (review_page, owner_page):
         assert "History" in page
         assert "dr_owner: Submitted (Draft → Pended for clinical review)" in page
-        assert "pharmacist: Decided (pended → info_requested)" in page
+        assert "pharmacist: Decision recorded (Pended for clinical review → More information requested)" in page
         assert "Send the birth date." in page
-    assert "(info_requested → pended)" in owner_page
+    assert "(More information requested → Pended for clinical review)" in owner_page
     assert "Born 2008-06-20." in owner_page
 
 
