@@ -133,3 +133,25 @@ def test_the_filters_are_kept_selected(client, reviewer, queue):
     _, response = _rows(client, payer="cigna", due="overdue")
     page = response.content.decode()
     assert 'value="cigna" selected' in page and 'value="overdue" selected' in page
+
+
+def test_the_queue_pages_fifty_at_a_time_without_counting_the_backlog(client, reviewer, prescriber, policy_data,
+                                                                         django_assert_max_num_queries):
+    from kineret_pa.pa_requests.models import PARequest
+    from tests.review.support import pended
+
+    first = pended(prescriber)
+    PARequest.objects.bulk_create([
+        PARequest(owner=prescriber, status=PARequest.Status.PENDED, policy_version=first.policy_version,
+                  contract_request=first.contract_request, determination=first.determination,
+                  submitted_at=first.submitted_at, due_at=first.due_at)
+        for _ in range(60)
+    ])
+    client.force_login(reviewer)
+    page_one = client.get(reverse("review-queue"))
+    assert len(page_one.context["page"]) == 50 and page_one.context["page"].has_next
+    page_two = client.get(reverse("review-queue"), {"page": 2})
+    assert len(page_two.context["page"]) == 11 and not page_two.context["page"].has_next
+    assert client.get(reverse("review-queue"), {"page": "abc"}).status_code == 200
+    with django_assert_max_num_queries(12):
+        client.get(reverse("review-queue"))
