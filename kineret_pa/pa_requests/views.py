@@ -13,7 +13,7 @@ from formtools.wizard.views import NamedUrlWizardView
 from kineret_pa.engine.needs import facts_needed
 from kineret_pa.policies.models import Question
 from kineret_pa.policies.services import determination_compute
-from kineret_pa.policies.snapshots import catalog_get, revision_current, snapshot_get, version_for
+from kineret_pa.policies.snapshots import catalog_get, drug_options_html, revision_current, snapshot_get, version_for
 
 from . import forms as f
 from .models import APPROVED_STATUSES, PARequest, PrescriberProfile
@@ -216,7 +216,7 @@ class RequestWizard(NamedUrlWizardView):
         })
         catalog = self.base_context().catalog
         if step in FORMSET_STEPS:
-            context["drug_options"] = sorted({name for name in catalog.drug_names} | {d.generic_name for d in catalog.drugs.values()})
+            context["drug_options"] = drug_options_html(self._revision)
         if step == "diagnosis":
             context["diagnosis_options"] = f.diagnosis_options(catalog)
         if step == "dose":

@@ -176,7 +176,7 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
 # ---------------------------------------------------------------- the cache
 
 _lock = threading.Lock()
-_cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}, "policies": None}
+_cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}, "policies": None, "drug_options": None}
 _suppressed = threading.local()
 
 
@@ -206,7 +206,7 @@ def revision_bumped_once():
 def _fresh(revision: str) -> dict:
     with _lock:
         if _cache["revision"] != revision:
-            _cache.update(revision=revision, catalog=None, versions=None, snapshots={}, policies=None)
+            _cache.update(revision=revision, catalog=None, versions=None, snapshots={}, policies=None, drug_options=None)
         return _cache
 
 
@@ -250,7 +250,7 @@ def snapshot_get(version_id: int, revision: str | None = None) -> Snapshot:
 
 def cache_clear() -> None:
     with _lock:
-        _cache.update(revision=None, catalog=None, versions=None, snapshots={}, policies=None)
+        _cache.update(revision=None, catalog=None, versions=None, snapshots={}, policies=None, drug_options=None)
 
 
 @dataclass(frozen=True)
@@ -269,3 +269,17 @@ def policies_get(revision: str | None = None) -> tuple[PolicyChoice, ...]:
             for p in m.Policy.objects.select_related("payer").prefetch_related("plans").order_by("payer__name", "code")
         )
     return cache["policies"]
+
+
+def drug_options_html(revision: str | None = None) -> str:
+    """The form's searchable drug list as <option> elements, rendered once per revision
+    (thousands of names: rendering them on every page view was most of a step's time)."""
+    from django.utils.html import format_html_join
+
+    revision = revision_current() if revision is None else revision
+    cache = _fresh(revision)
+    if cache["drug_options"] is None:
+        catalog = catalog_get(revision)
+        names = sorted(set(catalog.drug_names) | {d.generic_name for d in catalog.drugs.values()})
+        cache["drug_options"] = format_html_join("", '<option value="{}">', ((name,) for name in names))
+    return cache["drug_options"]
