@@ -9,7 +9,7 @@ from kineret_pa.pa_requests.models import PARequest, PrescriberProfile, RequestE
 from kineret_pa.policies.models import Payer
 
 from .walk import SCENARIOS, checked_value, input_value, scenario, submit, text, walk_to
-from .wizard_support import post_step, start, step_url
+from .wizard_support import post_step, step_url
 
 
 @pytest.mark.parametrize("name, words, status", [

@@ -4,7 +4,6 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
-from django.urls import reverse
 
 from kineret_pa.accounts.models import ApiToken
 from kineret_pa.middleware import MSG_UNAVAILABLE
