@@ -290,6 +290,11 @@ def parse_date(value: Any, errors: _Errors, today: dt.date) -> dt.date:
         return today
 
 
+def date_of_service(data: Any, today: dt.date) -> dt.date:
+    """The date a request names (today when blank or malformed: that error is parse_request's to report)."""
+    return parse_date(data.get("date_of_service"), _Errors(), today) if isinstance(data, dict) else today
+
+
 def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Request | None, dict[str, list[str]]]:
     """Validate the contract's request. Returns (request, {}) or (None, errors)."""
     errors = _Errors()

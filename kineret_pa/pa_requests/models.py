@@ -122,6 +122,11 @@ class PARequest(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def last_decision(self):
+        """The latest reviewer decision event: its reasons and note are shown to the prescriber."""
+        return self.events.filter(kind="decided").order_by("-at", "-id").first()
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 

@@ -339,7 +339,7 @@ def request_detail(request, pk):
     return render(request, "pa_requests/detail.html", {
         "pa": pa, "words": decision_words(pa),
         "determination": pa.determination, "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
-        "last_decision": pa.events.filter(kind="decided").order_by("-at", "-id").first(),
+        "last_decision": pa.last_decision,
         "answer_form": AnswerForm(), "appeal_form": AppealForm(), "withdraw_form": WithdrawForm(), "attach_form": AttachmentForm(),
     })
 
@@ -351,7 +351,7 @@ def request_letter(request, pk):
         return redirect("pa-request-detail", pk=pa.pk)
     return render(request, "pa_requests/letter.html", {
         "pa": pa, "words": decision_words(pa), "determination": pa.determination,
-        "last_decision": pa.events.filter(kind="decided").order_by("-at", "-id").first(),
+        "last_decision": pa.last_decision,
     })
 
 

@@ -33,6 +33,13 @@ def _changelist_link(model, label: str, **filters) -> str:
     return format_html('<a href="{}?{}">{}</a>', url, query, label)
 
 
+def _children_link(obj, related: str, one: str, many: str, verb: str) -> str:
+    """The inline row's link to the page where its drugs, items or rows are edited."""
+    if not obj.pk:
+        return f"Save first, then add {many}"
+    return _change_link(obj, f"{_count(getattr(obj, related).count(), one, many)} — edit {verb}")
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -113,9 +120,7 @@ class DrugListInline(VersionPartInline):
 
     @admin.display(description="Drugs")
     def entries_link(self, obj):
-        if not obj.pk:
-            return "Save first, then add drugs"
-        return _change_link(obj, f"{_count(obj.entries.count(), 'drug', 'drugs')} — edit entries")
+        return _children_link(obj, "entries", "drug", "drugs", "entries")
 
 
 class ClinicalListInline(VersionPartInline):
@@ -126,9 +131,7 @@ class ClinicalListInline(VersionPartInline):
 
     @admin.display(description="Items")
     def items_link(self, obj):
-        if not obj.pk:
-            return "Save first, then add items"
-        return _change_link(obj, f"{_count(obj.items.count(), 'item', 'items')} — edit items")
+        return _children_link(obj, "items", "item", "items", "items")
 
 
 class WeightTableInline(VersionPartInline):
@@ -139,9 +142,7 @@ class WeightTableInline(VersionPartInline):
 
     @admin.display(description="Rows")
     def rows_link(self, obj):
-        if not obj.pk:
-            return "Save first, then add rows"
-        return _change_link(obj, f"{_count(obj.rows.count(), 'row', 'rows')} — edit rows")
+        return _children_link(obj, "rows", "row", "rows", "rows")
 
 
 class QuantityLimitInline(VersionPartInline):

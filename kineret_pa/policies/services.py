@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from kineret_pa.engine import Determination, Request, decide, parse_request
+from kineret_pa.engine.request import date_of_service
 
 from .snapshots import catalog_get, revision_current, snapshot_get, version_for
 
@@ -24,12 +25,9 @@ def determination_compute(
     version_id = None
     if isinstance(data, dict) and isinstance(data.get("policy"), str) and data["policy"].strip():
         code = data["policy"].strip()
-        on = request.date_of_service if request else today
+        # Even when other fields are wrong, name an unknown policy or a date with no version in force.
+        on = request.date_of_service if request else date_of_service(data, today)
         if not errors.get("date_of_service"):
-            try:
-                on = dt.date.fromisoformat(data["date_of_service"]) if data.get("date_of_service") else on
-            except (TypeError, ValueError):
-                pass
             version_id, problem = version_for(code, on, revision)
             if problem == "policy":
                 errors.setdefault("policy", []).append(MSG_UNKNOWN_POLICY.format(code=code))
