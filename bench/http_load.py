@@ -359,6 +359,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the template databases")
     parser.add_argument("--budget", type=int, default=900, help="stop starting new runs after this many seconds")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"), help="where the report and raw results go")
+    parser.add_argument("--prepare-only", action="store_true", help="build the template databases, then stop")
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -396,6 +397,8 @@ def main() -> None:
     try:
         log(f"templates for sizes {args.sizes}")
         templates = templates_ensure(env_for, args.sizes, args.drugs, args.fresh)
+        if args.prepare_only:
+            return
         env = env_for(DB_NAME)
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         for size in args.sizes:

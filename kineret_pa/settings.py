@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kineret_pa.accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -104,8 +105,10 @@ OTP_REQUIRED = _env_bool("OTP_REQUIRED", not DEBUG)
 OTP_TOTP_ISSUER = "Kineret PA"
 
 # Idle sessions end after 30 minutes; drafts are in the database, so nothing is lost.
+# A session in use is saved again at most once a minute (SessionIdleRefreshMiddleware),
+# not on every request: the timeout is exact to within that minute.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 CONTENT_SECURITY_POLICY = {

@@ -1,6 +1,8 @@
 """Reviewers, policy staff and administrators confirm each sign-in with a TOTP code."""
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -37,3 +39,29 @@ class RequireSecondFactorMiddleware:
             target = reverse("otp-verify" if has_device else "otp-setup")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+SESSION_REFRESHED_KEY = "_refreshed_at"
+
+
+class SessionIdleRefreshMiddleware:
+    """Keeps a signed-in session alive while it is used, writing it at most once a minute.
+
+    The idle timeout (SESSION_COOKIE_AGE) counts from the session's last save. Saving on
+    every request (SESSION_SAVE_EVERY_REQUEST) made every page pay a database write and a
+    commit; refreshing when the last save is SESSION_REFRESH_SECONDS old keeps the timeout
+    within that many seconds of exact. Placed after SessionMiddleware, so its response step
+    runs before the session is saved.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = request.session
+        if session.session_key and not session.modified:  # no session (API, anonymous), or saved anyway
+            now = int(time.time())
+            if now - session.get(SESSION_REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SESSION_REFRESHED_KEY] = now
+        return response

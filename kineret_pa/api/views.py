@@ -32,19 +32,20 @@ class _CsrfCheck(CsrfViewMiddleware):
         return reason
 
 
-def _authenticate(request):
-    """(user, error response). Bearer tokens need no CSRF; a browser session does."""
+def _authenticate(request) -> tuple[str | None, JsonResponse | None]:
+    """(policy-data revision if the token check read it, else None; error response).
+    Bearer tokens need no CSRF; a browser session does."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
-        user = ApiToken.authenticate(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
-        if user is None:
+        use = ApiToken.authenticate(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+        if use is None:
             return None, errors_response({"auth": [MSG_TOKEN]}, 401, WWW_Authenticate="Bearer")
-        return user, None
+        return use.policy_revision, None
     if request.user.is_authenticated:
         if _CsrfCheck(lambda r: None).process_view(request, None, (), {}) is not None:
             return None, errors_response({"auth": [MSG_CSRF]}, 403)
-        return request.user, None
+        return None, None
     return None, errors_response({"auth": [MSG_AUTH]}, 401, WWW_Authenticate="Bearer")
 
 
@@ -56,7 +57,7 @@ def _reject_constant(name: str):
 def determinations(request):
     if request.method != "POST":
         return errors_response({"request": [MSG_METHOD]}, 405, Allow="POST")
-    user, problem = _authenticate(request)
+    revision, problem = _authenticate(request)
     if problem is not None:
         return problem
     if request.content_type != "application/json":
@@ -67,7 +68,7 @@ def determinations(request):
         return errors_response({"request": [MSG_TOO_BIG]})
     except (ValueError, UnicodeDecodeError) as error:
         return errors_response({"request": [MSG_JSON.format(problem=error)]})
-    determination, _, errors = determination_compute(data=data)
+    determination, _, errors = determination_compute(data=data, revision=revision)
     if errors:
         return errors_response(errors)
     return JsonResponse(determination.as_dict(), json_dumps_params={"ensure_ascii": False})

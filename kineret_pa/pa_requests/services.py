@@ -13,7 +13,7 @@ from kineret_pa.engine import parse_request
 from kineret_pa.engine.evaluate import quantity_if_covered
 from kineret_pa.policies.models import PolicyVersion
 from kineret_pa.policies.services import determination_compute
-from kineret_pa.policies.snapshots import catalog_get, snapshot_get
+from kineret_pa.policies.snapshots import catalog_get, revision_current, snapshot_get
 
 from .models import (
     APPROVED_STATUSES, QUEUE_STATUSES, Notification, PARequest, PrescriberProfile, RequestEvent, ReviewDecisionCode,
@@ -229,10 +229,11 @@ def decision_codes_for(pa: PARequest):
 
 def policy_ceiling(pa: PARequest) -> dict | None:
     """The quantity, period and duration the policy would grant, to pre-fill and bound a reviewer's approval."""
-    request, errors = parse_request(pa.contract_request, catalog_get(), today=pa.submitted_at.date())
+    revision = revision_current()
+    request, errors = parse_request(pa.contract_request, catalog_get(revision), today=pa.submitted_at.date())
     if errors or pa.policy_version_id is None:
         return None
-    return quantity_if_covered(snapshot_get(pa.policy_version_id), request)
+    return quantity_if_covered(snapshot_get(pa.policy_version_id, revision), request)
 
 
 def pa_request_get_for_reviewer(user, pk) -> PARequest:

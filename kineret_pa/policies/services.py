@@ -16,11 +16,14 @@ MSG_NO_VERSION = "No version of {code} is in force on {date}."
 
 
 def determination_compute(
-    *, data: Any, today: dt.date | None = None
+    *, data: Any, today: dt.date | None = None, revision: str | None = None
 ) -> tuple[Determination | None, Request | None, dict[str, list[str]]]:
-    """Validate a contract request and decide it. Returns (determination, request, errors)."""
+    """Validate a contract request and decide it. Returns (determination, request, errors).
+
+    `revision` is the policy-data revision when the caller has just read it (the API reads
+    it with the token); otherwise it is read here."""
     today = today or timezone.localdate()
-    revision = revision_current()
+    revision = revision or revision_current()
     request, errors = parse_request(data, catalog_get(revision), today=today)
     version_id = None
     if isinstance(data, dict) and isinstance(data.get("policy"), str) and data["policy"].strip():

@@ -22,6 +22,7 @@ from kineret_pa.engine.snapshot import (
 )
 
 from . import models as m
+from .revision import revision_current
 
 
 def _num(value) -> float | None:
@@ -178,10 +179,6 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
 _lock = threading.Lock()
 _cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}, "policies": None, "drug_options": None}
 _suppressed = threading.local()
-
-
-def revision_current() -> str:
-    return m.PolicyDataRevision.objects.values_list("value", flat=True).first() or "none"
 
 
 def revision_bump() -> None:

@@ -8,6 +8,7 @@ from kineret_pa.api.views import MSG_AUTH, MSG_CSRF, MSG_TOKEN
 from tests.conftest import CIGNA, FEP_RA, build
 
 URL = "/api/v1/determinations"
+FEP_1C = "Prior-Approval Requirements, Diagnoses 1.c"
 CONTRACT_KEYS = {"decision", "approved_quantity", "per_days", "one_time", "duration", "policy", "reasons", "missing"}
 
 
@@ -47,6 +48,33 @@ def test_revoked_token_is_refused(client, policy_data, prescriber):
     response = post(client, FEP_RA, raw)
     assert response.status_code == 401
     assert response.json() == {"errors": {"auth": [MSG_TOKEN]}}
+
+
+def test_token_of_a_deactivated_user_is_refused(client, policy_data, prescriber, token):
+    prescriber.is_active = False
+    prescriber.save()
+    response = post(client, FEP_RA, token)
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"auth": [MSG_TOKEN]}}
+
+
+def test_a_policy_edit_decides_the_next_api_call(client, policy_data, token):
+    # The token check reads the policy-data revision in the same query: an edit saved
+    # between two calls must still reach the second one.
+    from kineret_pa.policies import models as m
+
+    request = build(FEP_RA, prior_therapies=[
+        {"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},
+        {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
+        {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
+    ])
+    assert post(client, request, token).json()["decision"] == "approve"
+    node = m.CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause=FEP_1C, kind="trials")
+    node.params = dict(node.params, min_months=6)
+    node.save()
+    result = post(client, request, token).json()
+    assert result["decision"] == "deny"
+    assert FEP_1C in [r["clause"] for r in result["reasons"] if not r["met"]]
 
 
 def test_tokens_are_stored_hashed(policy_data, prescriber):
@@ -115,5 +143,5 @@ def test_token_use_is_recorded_to_the_minute_without_a_write_per_call(client, po
     post(client, CIGNA, raw)
     token.refresh_from_db()
     assert token.last_used_at is not None
-    with django_assert_num_queries(2):  # the policy-data revision and the token; no write
+    with django_assert_num_queries(1):  # the token and the policy-data revision in one query; no write
         assert post(client, CIGNA, raw).status_code == 200

@@ -1,5 +1,9 @@
-"""Sign-in protections: lockout after repeated failures, two-step sign-in for privileged roles."""
+"""Sign-in protections: lockout after repeated failures, two-step sign-in for privileged roles, idle sessions."""
+import datetime as dt
+import time
+
 import pytest
+from django.utils import timezone
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -73,5 +77,47 @@ def test_prescribers_sign_in_with_a_password_alone(client, prescriber, second_fa
     assert client.get(reverse("pa-request-list")).status_code == 200
 
 
-def test_sessions_end_when_idle(settings):
-    assert settings.SESSION_COOKIE_AGE <= 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def _session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def _age_session(client, seconds):
+    """Moves the session's last save `seconds` into the past, as if that long had passed."""
+    from kineret_pa.accounts.middleware import SESSION_REFRESHED_KEY
+
+    session = client.session
+    session[SESSION_REFRESHED_KEY] = int(time.time()) - seconds
+    session.save()
+    row = _session_row(client)
+    row.expire_date -= dt.timedelta(seconds=seconds)
+    row.save()
+
+
+def test_sessions_end_after_thirty_idle_minutes(client, prescriber, settings):
+    assert settings.SESSION_COOKIE_AGE <= 30 * 60
+    sign_in(client, "dr_owner", "dr_owner-pass-9x!")
+    assert client.get(reverse("pa-request-list")).status_code == 200
+    _age_session(client, settings.SESSION_COOKIE_AGE + 1)
+    response = client.get(reverse("pa-request-list"))
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
+
+
+def test_a_session_in_use_is_kept_alive(client, prescriber, settings):
+    sign_in(client, "dr_owner", "dr_owner-pass-9x!")
+    _age_session(client, settings.SESSION_COOKIE_AGE - 5)  # five seconds from the end, then used
+    assert client.get(reverse("pa-request-list")).status_code == 200
+    remaining = _session_row(client).expire_date - timezone.now()
+    assert remaining > dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_pages_do_not_write_the_session_on_every_request(client, prescriber):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, "dr_owner", "dr_owner-pass-9x!")
+    client.get(reverse("pa-request-list"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("pa-request-list")).status_code == 200
+    assert not [q for q in captured.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
