@@ -115,7 +115,12 @@ class PARequest(models.Model):
 
     @property
     def number(self) -> str:
-        return "KPA-" + self.id.hex[:8].upper()
+        return self.number_for(self.id)
+
+    @staticmethod
+    def number_for(pk: uuid.UUID) -> str:
+        """The short number people quote on the phone and in letters."""
+        return "KPA-" + pk.hex[:8].upper()
 
     @property
     def is_draft(self) -> bool:
