@@ -179,9 +179,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn_start(env: dict, port: int, workers: int, logfile: Path) -> subprocess.Popen:
+def gunicorn_start(env: dict, port: int, workers: int, threads: int, logfile: Path) -> subprocess.Popen:
+    # Sync workers by default; --threads above 1 gives gunicorn's threaded worker (gthread).
+    worker_class = ["--worker-class", "sync"] if threads <= 1 else ["--worker-class", "gthread", "--threads", str(threads)]
     command = [PY, "-m", "gunicorn", "kineret_pa.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", str(logfile),
+               *worker_class, "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", str(logfile),
                "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
@@ -226,6 +228,32 @@ def warm(port: int, sessions: dict) -> None:
         conn.close()
 
 
+def cpu_seconds(state: dict) -> dict[str, dict[int, float]]:
+    """CPU seconds (user + system) so far of gunicorn's master and workers, and of PostgreSQL's processes."""
+    import psutil  # comes with locust
+
+    def times(processes) -> dict[int, float]:
+        out = {}
+        for process in processes:
+            try:
+                t = process.cpu_times()
+                out[process.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return out
+
+    app = []
+    if state.get("gunicorn") is not None:
+        master = psutil.Process(state["gunicorn"].pid)
+        app = [master, *master.children(recursive=True)]
+    database = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    return {"app": times(app), "database": times(database)}
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    return {part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items()) for part in after}
+
+
 def locust_run(env: dict, port: int, scenario: str, users: int, seconds: int, workdir: Path, state: dict) -> dict:
     prefix = workdir / f"{scenario}_{users}_{int(time.time() * 1000)}"
     command = [PY, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--host", f"http://127.0.0.1:{port}",
@@ -236,6 +264,7 @@ def locust_run(env: dict, port: int, scenario: str, users: int, seconds: int, wo
                                start_new_session=True)
     state["locust"] = process
     state.setdefault("load", []).append(os.getloadavg()[0])
+    cpu_before, children_before = cpu_seconds(state), os.times()
     try:
         process.wait(timeout=seconds + 60)
     except subprocess.TimeoutExpired:
@@ -243,7 +272,13 @@ def locust_run(env: dict, port: int, scenario: str, users: int, seconds: int, wo
     finally:
         stop(process)
         state["locust"] = None
+    children_after = os.times()  # locust has been waited for: its CPU is in our children's times
+    cpu = cpu_used(cpu_before, cpu_seconds(state))
+    cpu["locust"] = (children_after.children_user + children_after.children_system
+                     - children_before.children_user - children_before.children_system)
     stats = stats_read(Path(f"{prefix}_stats.csv"), seconds)
+    if stats["total"] is not None and stats["total"]["requests"]:
+        stats["total"]["cpu_ms"] = {part: 1000 * used / stats["total"]["requests"] for part, used in cpu.items()}
     if stats["total"] is None:
         log(f"locust {scenario}/{users} gave no figures:\n{Path(f'{prefix}.log').read_text()[-2000:]}")
     return stats
@@ -278,7 +313,8 @@ def machine() -> dict:
 def report(results: dict, queries: dict, info: dict, args) -> str:
     out = []
     w = out.append
-    w(f"HTTP benchmark — gunicorn {info['workers']} sync workers, locust on the same machine, {args.duration}s per level")
+    kind = "sync workers" if info.get("threads", 1) <= 1 else f"gthread workers × {info['threads']} threads"
+    w(f"HTTP benchmark — gunicorn {info['workers']} {kind}, locust on the same machine, {args.duration}s per level")
     w(f"machine: {info['nproc']} cores, {info['cpu']}, {info['memory_gib']} GiB; PostgreSQL {info['postgresql']}; "
       f"Python {info['python']}")
     w("")
@@ -291,18 +327,18 @@ def report(results: dict, queries: dict, info: dict, args) -> str:
     for size in args.sizes:
         w(f"### {size:,} requests in the database" + (f", {args.drugs:,} drugs" if size == max(args.sizes) else ""))
         w("")
-        w("| scenario | users | req/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|")
+        w("| scenario | users | req/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors | CPU ms/request: app · PostgreSQL · locust |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for scenario in (["healthz"] if size == args.sizes[0] else []) + SCENARIOS:
             for users in args.users:
                 key = (scenario, 0 if scenario == "healthz" else size, users)
                 total = results.get(key)
                 if not total:
-                    w(f"| {TITLES[scenario]} | {users} | — | — | — | — | — | not run |")
+                    w(f"| {TITLES[scenario]} | {users} | — | — | — | — | — | not run | — |")
                     continue
                 ratio = f"{total['rps'] / ceiling[users]:.0%}" if ceiling.get(users) else "—"
                 w(f"| {TITLES[scenario]} | {users} | {total['rps']:,.0f} | {ratio} | {total['p50']:.0f} | {total['p95']:.0f} | "
-                  f"{total['p99']:.0f} | {total['failures']} / {total['requests']:,} |")
+                  f"{total['p99']:.0f} | {total['failures']} / {total['requests']:,} | {_cpu_cell(total.get('cpu_ms'))} |")
         w("")
     # Per page, side by side: p95 at 8 users (or the middle level) and queries, at each size.
     level = 8 if 8 in args.users else args.users[len(args.users) // 2]
@@ -326,6 +362,12 @@ def report(results: dict, queries: dict, info: dict, args) -> str:
           + " | ".join(_fmt(cells.get(("q", s))) for s in args.sizes) + " |")
     w("")
     return "\n".join(out)
+
+
+def _cpu_cell(cpu: dict | None) -> str:
+    if not cpu:
+        return "—"
+    return f"{cpu['app']:.2f} · {cpu['database']:.2f} · {cpu['locust']:.2f}"
 
 
 def _page_key(page: str) -> str:
@@ -356,6 +398,7 @@ def main() -> None:
     parser.add_argument("--drugs", type=int, default=2000, help="drugs in the database at the largest size")
     parser.add_argument("--scenarios", default="api,form,review")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: cores)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (above 1: gthread workers)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the template databases")
     parser.add_argument("--budget", type=int, default=900, help="stop starting new runs after this many seconds")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"), help="where the report and raw results go")
@@ -388,6 +431,7 @@ def main() -> None:
     queries: dict = {}
     info = machine()
     info["workers"] = args.workers
+    info["threads"] = args.threads
 
     def cleanup(*_):
         stop(state.get("locust"))
@@ -415,7 +459,7 @@ def main() -> None:
                            stdout=subprocess.DEVNULL)
             queries[size] = json.loads(query_file.read_text())
             port = free_port()
-            state["gunicorn"] = gunicorn_start(env, port, args.workers, workdir / f"gunicorn_{size}.log")
+            state["gunicorn"] = gunicorn_start(env, port, args.workers, args.threads, workdir / f"gunicorn_{size}.log")
             log(f"gunicorn on 127.0.0.1:{port}; signing in {max(args.users)} prescribers and reviewers")
             sessions = sessions_make(port, credentials, max(args.users))
             session_file = workdir / "sessions.json"
