@@ -1,6 +1,6 @@
 """The reviewer's pages run a fixed number of queries, however long the backlog.
 
-Counts measured: session, user and the reviewer's permissions (2) on every page; the queue
+Counts measured: session, user and the reviewer's permissions (one query) on every page; the queue
 adds its rows, the payers and the diagnoses for the filters; a request's page adds the
 request, the decision codes, the policy-data revision, its history and its attachments.
 (With two-step sign-in on, as in production, each page adds one query for the device.)
@@ -11,8 +11,8 @@ from django.urls import reverse
 from kineret_pa.pa_requests.models import PARequest
 from tests.review.support import pended
 
-QUEUE_QUERIES = 7
-REVIEW_PAGE_QUERIES = 9
+QUEUE_QUERIES = 6
+REVIEW_PAGE_QUERIES = 8
 
 
 @pytest.fixture(params=["one request", "six hundred requests"])
