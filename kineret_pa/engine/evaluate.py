@@ -20,6 +20,9 @@ from .snapshot import Node, QuantityLimitSnap, Snapshot
 from .vocabulary import LEAF_KINDS, MET, NA, NOT_MET, REFER, FactRequired, syringes_per_day
 
 EPS = 1e-9
+_NEGATED = {MET: NOT_MET, NOT_MET: MET}  # NOT keeps refer and na as they are
+# Leaf kind -> evaluator, so Evaluation.node needs one lookup per leaf ("ref" is not a leaf here).
+_LEAF_EVALUATORS = {kind: leaf.evaluate for kind, leaf in LEAF_KINDS.items() if leaf.evaluate is not None}
 
 
 @dataclass(slots=True)
@@ -88,17 +91,23 @@ class Evaluation:
     # ------------------------------------------------------------ the tree
 
     def node(self, node: Node) -> Result:
-        cached = self.cache.get(node.key)
+        cache = self.cache
+        cached = cache.get(node.key)
         if cached is not None:
             return cached
         kind = node.kind
-        if kind == "all":
+        # Leaves are most of the calls: one dict lookup instead of the chain of kind tests.
+        evaluate = _LEAF_EVALUATORS.get(kind)
+        if evaluate is not None:
+            status, detail, missing = evaluate(node, self)
+            result = Result(node, status, detail, (), missing)
+        elif kind == "all":
             result = self._all(node)
         elif kind == "any":
             result = self._any(node)
         elif kind == "not":
             child = self.node(node.children[0])
-            status = {MET: NOT_MET, NOT_MET: MET}.get(child.status, child.status)
+            status = _NEGATED.get(child.status, child.status)
             result = Result(node, status, child.detail, (child,))
         elif kind == "at_least":
             result = self._at_least(node)
@@ -106,34 +115,41 @@ class Evaluation:
             target = self.node(self.snap.nodes[node.params["node"]])
             result = Result(node, target.status, target.detail, (target,))
         else:
+            # A kind added to LEAF_KINDS after import (or an unknown one: KeyError).
             status, detail, missing = LEAF_KINDS[kind].evaluate(node, self)
             result = Result(node, status, detail, (), missing)
-        self.cache[node.key] = result
+        cache[node.key] = result
         return result
 
-    def _gate(self, node: Node) -> Result | None:
-        """Evaluates a leading gate child; returns its result, or None when there is none."""
-        if node.children and node.children[0].gate:
-            return self.node(node.children[0])
-        return None
-
     def _all(self, node: Node) -> Result:
-        gate = self._gate(node)
+        children = node.children
+        gate = self.node(children[0]) if children and children[0].gate else None  # a leading gate child
         if gate is not None and gate.status != MET:
             return Result(node, NA, gate.detail, (gate,))
-        results = tuple(self.node(child) for child in node.children)
-        statuses = [r.status for r in results if r.status != NA and not r.node.gate]
-        if NOT_MET in statuses:
-            status = NOT_MET
-        elif REFER in statuses:
-            status = REFER
-        else:
-            status = MET
-        # Name unmet children by their clause, or by their words where they share the parent's clause.
-        unmet = [
-            r.node.clause if r.node.clause != node.clause else r.node.text
-            for r in results if r.status in (NOT_MET, REFER) and not r.node.gate
-        ]
+        # map() rather than a generator: no extra Python frame per child.
+        if gate is None:
+            results = tuple(map(self.node, children))
+        else:  # the gate is the first child and already evaluated
+            results = (gate, *map(self.node, children[1:]))
+        # One pass for the status and the unmet children's names (gates and NA children
+        # count for neither). Unmet children are named by their clause, or by their words
+        # where they share the parent's clause.
+        not_met = referred = False
+        unmet = []
+        clause = node.clause
+        for r in results:
+            child = r.node
+            if child.gate:
+                continue
+            status = r.status
+            if status == NOT_MET:
+                not_met = True
+            elif status == REFER:
+                referred = True
+            else:
+                continue
+            unmet.append(child.clause if child.clause != clause else child.text)
+        status = NOT_MET if not_met else (REFER if referred else MET)
         if gate is not None:
             detail = gate.detail if status == MET else f"{gate.detail}; not met: " + ", ".join(dict.fromkeys(unmet))
         elif unmet:
@@ -143,13 +159,14 @@ class Evaluation:
         return Result(node, status, detail, results)
 
     def _any(self, node: Node) -> Result:
-        gate = self._gate(node)
+        children = node.children
+        gate = self.node(children[0]) if children and children[0].gate else None  # a leading gate child
         if gate is not None and gate.status != MET:
             return Result(node, NA, gate.detail, (gate,))
         results = []
         status = NOT_MET
         referred = False
-        for child in node.children:
+        for child in children:
             if child.gate:
                 continue
             result = self.node(child)
@@ -158,17 +175,19 @@ class Evaluation:
                 status = MET
                 break  # alternatives after the one that is met are not evaluated
             referred = referred or result.status == REFER
-        if status != MET and referred:
-            status = REFER
-        applicable = [r for r in results if r.status != NA]
         if status == MET:
             detail = f"met by {results[-1].node.clause}"
-        elif not applicable:
-            diagnosis = self.snap.catalog.diagnoses[self.req.diagnosis].name
-            detail = f"none of these applies to {diagnosis}"
         else:
-            detail = "none of these is met"
-        return Result(node, status, detail, tuple(([gate] if gate else []) + results))
+            if referred:
+                status = REFER
+            if all(r.status == NA for r in results):
+                diagnosis = self.snap.catalog.diagnoses[self.req.diagnosis].name
+                detail = f"none of these applies to {diagnosis}"
+            else:
+                detail = "none of these is met"
+        if gate is not None:
+            results.insert(0, gate)
+        return Result(node, status, detail, tuple(results))
 
     def _at_least(self, node: Node) -> Result:
         results = tuple(self.node(child) for child in node.children)
@@ -184,19 +203,26 @@ class Evaluation:
         Under an ANY that is met only the alternative that met it is shown: the
         others did not decide anything, and neither did the blank facts they saw.
         """
-        if result.status == NA or result.node.gate:
-            return
-        if result.node.key in self.shown:
-            return
-        self.shown.add(result.node.key)
-        self.reasons.append(Reason(result.node.clause, result.status == MET, result.node.text, result.detail))
-        for path in result.missing:
-            self.missing[path] = None
-        children = result.children
-        if result.node.kind == "any" and result.status == MET:
-            children = tuple(child for child in children if child.status == MET)
-        for child in children:
-            self.show(child)
+        # A pre-order walk with an explicit stack (children pushed in reverse, so they
+        # come off in policy order) rather than one recursive call per result: most
+        # results are NA or gates and are skipped at once.
+        shown, reasons, missing = self.shown, self.reasons, self.missing
+        stack = [result]
+        while stack:
+            result = stack.pop()
+            node = result.node
+            status = result.status
+            if status == NA or node.gate or node.key in shown:
+                continue
+            shown.add(node.key)
+            reasons.append(Reason(node.clause, status == MET, node.text, result.detail))
+            for path in result.missing:
+                missing[path] = None
+            children = result.children
+            if children:
+                if node.kind == "any" and status == MET:
+                    children = [child for child in children if child.status == MET]
+                stack.extend(reversed(children))
 
     # ------------------------------------------------------------ quantity
 

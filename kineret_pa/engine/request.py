@@ -117,20 +117,35 @@ def _number(value: Any, spec, path: str, errors: _Errors) -> float | int | None:
     return int(value) if spec.integer else value
 
 
+# Computed once: EnumFact.values builds a new tuple on each access, and _value runs for
+# every fact of every request.
+_ENUM_VALUES: dict[str, tuple[object, ...]] = {path: spec.values for path, spec in ENUM_FACTS.items()}
+_BOOL_FACTS = frozenset(path for path, values in _ENUM_VALUES.items() if values == (True, False))
+_TOP_FACTS = (
+    "plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
+    "age_support_provided", "preferred_not_appropriate_with_list",
+)
+# (group, allowed names, ((name, dotted path), ...)): the paths are built once, not per request.
+_GROUP_FACTS = tuple(
+    (group, names, tuple((name, f"{group}.{name}") for name in names)) for group, names in GROUPS.items()
+)
+
+
 def _value(path: str, value: Any, errors: _Errors) -> Any:
     """Validate one scalar fact; returns None (blank) when absent or invalid."""
     if value is None:
         return None
-    if path in NUMBER_FACTS:
-        return _number(value, NUMBER_FACTS[path], path, errors)
-    spec = ENUM_FACTS[path]
-    if spec.values == (True, False):
+    spec = NUMBER_FACTS.get(path)
+    if spec is not None:
+        return _number(value, spec, path, errors)
+    values = _ENUM_VALUES[path]
+    if path in _BOOL_FACTS:
         if not isinstance(value, bool):
             errors.add(path, MSG_NOT_BOOL)
             return None
         return value
-    if not isinstance(value, str) or value not in spec.values:
-        errors.add(path, "Must be one of: " + ", ".join(str(v) for v in spec.values) + ".")
+    if not isinstance(value, str) or value not in values:
+        errors.add(path, "Must be one of: " + ", ".join(str(v) for v in values) + ".")
         return None
     return value
 
@@ -311,18 +326,21 @@ def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Reque
     date_of_service = parse_date(data.get("date_of_service"), errors, today)
 
     facts: dict[str, Any] = {}
-    for path in ("plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
-                 "age_support_provided", "preferred_not_appropriate_with_list"):
-        value = _value(path, data.get(path), errors)
+    # Blank values are skipped here rather than in _value: most optional facts are absent.
+    for path in _TOP_FACTS:
+        value = data.get(path)
         if value is not None:
-            facts[path] = value
-    for group, names in GROUPS.items():
-        section = _object(data.get(group), group, names, errors)
-        for name in names:
-            path = f"{group}.{name}"
-            value = _value(path, section.get(name), errors)
+            value = _value(path, value, errors)
             if value is not None:
                 facts[path] = value
+    for group, names, paths in _GROUP_FACTS:
+        section = _object(data.get(group), group, names, errors)
+        for name, path in paths:
+            value = section.get(name)
+            if value is not None:
+                value = _value(path, value, errors)
+                if value is not None:
+                    facts[path] = value
     for path, default in DEFAULTS.items():
         facts.setdefault(path, default)
 

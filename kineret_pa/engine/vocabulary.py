@@ -185,7 +185,8 @@ def _v_none(p, ctx, errors):
 def _e_diagnosis_in(node, c):
     wanted = node.params["diagnoses"]
     diagnosis = c.snap.catalog.diagnoses[c.req.diagnosis]
-    met = c.req.diagnosis in wanted or any(a in wanted for a in diagnosis.ancestors)
+    # map() over the ancestors rather than a generator: this is the commonest leaf.
+    met = c.req.diagnosis in wanted or any(map(wanted.__contains__, diagnosis.ancestors))
     return (MET if met else NOT_MET), f"diagnosis: {diagnosis.name}", ()
 
 
@@ -250,11 +251,26 @@ def _entries(c, codes) -> list[tuple[int, bool]]:
     return entries
 
 
-def _matches(drug_id: int, entry: tuple[int, bool], drugs) -> bool:
-    entry_drug, with_biosimilars = entry
-    if drug_id == entry_drug:
-        return True
-    return with_biosimilars and drugs[drug_id].biosimilar_of == entry_drug
+_UNSET = object()
+
+
+def _matching(drug_id: int, entries, drugs) -> list[int]:
+    """Indexes of the list entries a drug counts for: the entry's own drug, or a
+    biosimilar of it where the entry admits biosimilars."""
+    # A plain loop rather than a call per entry: this runs for every trial and every
+    # concomitant drug against lists of a dozen or more entries. The drug's record is
+    # looked up only once an entry admitting biosimilars needs it.
+    found = []
+    reference = _UNSET
+    for i, (entry_drug, with_biosimilars) in enumerate(entries):
+        if drug_id == entry_drug:
+            found.append(i)
+        elif with_biosimilars:
+            if reference is _UNSET:
+                reference = drugs[drug_id].biosimilar_of
+            if reference == entry_drug:
+                found.append(i)
+    return found
 
 
 def _trial_words(trial, drugs) -> str:
@@ -271,7 +287,7 @@ def _count_trials(c, entries, outcomes, min_months, exempt):
     for trial in c.req.prior_therapies or ():
         if trial.outcome not in outcomes:
             continue
-        matching = [i for i, entry in enumerate(entries) if _matches(trial.drug, entry, drugs)]
+        matching = _matching(trial.drug, entries, drugs)
         if not matching:
             continue
         if trial.outcome not in exempt and min_months:
@@ -385,7 +401,7 @@ def _e_no_concomitant(node, c):
         for drug_id in c.req.concomitant_drugs:
             if drug_id == own or drugs[drug_id].molecule == own_molecule:
                 continue  # the requested drug itself is not "another" agent
-            if any(_matches(drug_id, entry, drugs) for entry in dl.entries):
+            if _matching(drug_id, dl.entries, drugs):
                 found.append(f"{drugs[drug_id].label} ({dl.name})")
     if found:
         return NOT_MET, "to be used with " + ", ".join(dict.fromkeys(found)), ()
