@@ -19,6 +19,7 @@ from kineret_pa.accounts.signals import client_ip
 from kineret_pa.policies.models import Diagnosis, Payer
 
 from .models import QUEUE_STATUSES, PARequest
+from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, DecisionForm, WithdrawForm
 from .services import (
     ConcurrentDecision, attachment_add, attachment_get_for_user, decision_codes_for, pa_request_answer, pa_request_appeal,
@@ -27,33 +28,6 @@ from .services import (
 from .transitions import IllegalTransition
 
 review_required = permission_required("pa_requests.review_parequest", raise_exception=True)
-
-
-class QueuePage:
-    """A page of the queue without counting the whole queue: one row more than a page says
-    whether there is a next one (a COUNT over every open request grows with the backlog)."""
-
-    size = 50
-
-    def __init__(self, rows, number):
-        try:
-            self.number = max(1, int(number or 1))
-        except (TypeError, ValueError):
-            self.number = 1
-        start = (self.number - 1) * self.size
-        fetched = list(rows[start:start + self.size + 1])
-        self.items = fetched[: self.size]
-        self.has_next = len(fetched) > self.size
-        self.has_previous = self.number > 1
-        self.next_page_number = self.number + 1
-        self.previous_page_number = self.number - 1
-        self.has_other_pages = self.has_next or self.has_previous
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self):
-        return len(self.items)
 
 
 def _queue(request):
@@ -125,7 +99,7 @@ def _queue_row(row: dict, now, diagnosis_names: dict[str, str], url_pattern: str
 @login_required
 @review_required
 def queue(request):
-    page = QueuePage(_queue(request), request.GET.get("page"))
+    page = PageWithoutCount(_queue(request), request.GET.get("page"))
     diagnoses = list(Diagnosis.objects.filter(selectable=True).order_by("order"))
     names = {d.slug: d.name for d in diagnoses}
     now = timezone.now()

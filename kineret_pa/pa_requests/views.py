@@ -17,6 +17,7 @@ from kineret_pa.policies.snapshots import catalog_get, drug_options_html, revisi
 
 from . import forms as f
 from .models import APPROVED_STATUSES, PARequest, PrescriberProfile
+from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
 from .services import (
     DECISION_WORDS, STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
@@ -318,10 +319,14 @@ def decision_words(pa: PARequest) -> str:
     return pa.get_status_display()
 
 
+# What a row of My requests shows: not the kilobytes of JSON each request also holds.
+LIST_ROW_FIELDS = ("id", "status", "patient_name", "summary", "due_at", "expires_on", "updated_at")
+
+
 @login_required
 def request_list(request):
-    pa_requests = PARequest.objects.filter(owner=request.user).select_related("policy_version__policy")[:200]
-    return render(request, "pa_requests/list.html", {"pa_requests": pa_requests})
+    rows = PARequest.objects.filter(owner=request.user).only(*LIST_ROW_FIELDS).order_by("-updated_at")
+    return render(request, "pa_requests/list.html", {"page": PageWithoutCount(rows, request.GET.get("page"))})
 
 
 @login_required

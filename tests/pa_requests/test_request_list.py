@@ -18,7 +18,7 @@ def test_my_requests_lists_only_the_owners_requests(owner_client, owner, colleag
     page = owner_client.get(LIST)
 
     assert page.status_code == 200
-    listed = {pa.pk for pa in page.context["pa_requests"]}
+    listed = {pa.pk for pa in page.context["page"]}
     assert listed == {mine_draft.pk, mine_submitted.pk}
     assert theirs.number not in text(page)
     assert mine_draft.number in text(page) and mine_submitted.number in text(page)
@@ -71,9 +71,14 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, policy_data):
     assert response.url.startswith(reverse("login")) and "next=/requests/" in response.url
 
 
-def test_the_list_shows_no_more_than_two_hundred(owner_client, owner):
-    PARequest.objects.bulk_create([PARequest(owner=owner) for _ in range(205)])
+def test_the_list_pages_fifty_at_a_time_newest_first(owner_client, owner):
+    PARequest.objects.bulk_create([PARequest(owner=owner, patient_name=f"Patient {i:03d}") for i in range(105)])
+    newest = PARequest.objects.filter(owner=owner).order_by("-updated_at").first()
 
-    page = owner_client.get(LIST)
-
-    assert len(page.context["pa_requests"]) == 200
+    first = owner_client.get(LIST)
+    assert len(first.context["page"]) == 50 and first.context["page"].has_next
+    assert first.context["page"].items[0].pk == newest.pk
+    assert "page=2" in first.content.decode()
+    last = owner_client.get(LIST, {"page": 3})
+    assert len(last.context["page"]) == 5 and not last.context["page"].has_next
+    assert owner_client.get(LIST, {"page": "x"}).status_code == 200
