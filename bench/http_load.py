@@ -336,9 +336,16 @@ def report(results: dict, queries: dict, info: dict, args) -> str:
                 if not total:
                     w(f"| {TITLES[scenario]} | {users} | — | — | — | — | — | not run | — |")
                     continue
-                ratio = f"{total['rps'] / ceiling[users]:.0%}" if ceiling.get(users) else "—"
+                reference = ceiling.get(users)
+                if scenario == "api":
+                    reference = (results.get(("healthz_paired", size, users)) or {}).get("rps") or reference
+                ratio = f"{total['rps'] / reference:.0%}" if reference else "—"
                 w(f"| {TITLES[scenario]} | {users} | {total['rps']:,.0f} | {ratio} | {total['p50']:.0f} | {total['p95']:.0f} | "
                   f"{total['p99']:.0f} | {total['failures']} / {total['requests']:,} | {_cpu_cell(total.get('cpu_ms'))} |")
+        paired = [(u, (results.get(("healthz_paired", size, u)) or {}).get("rps")) for u in args.users]
+        if any(rps for _, rps in paired):
+            w("The API's share is of a /healthz run made just before it at the same number of users ("
+              + ", ".join(f"{u} users: {rps:,.0f} req/s" for u, rps in paired if rps) + ").")
         w("")
     # Per page, side by side: p95 at 8 users (or the middle level) and queries, at each size.
     level = 8 if 8 in args.users else args.users[len(args.users) // 2]
@@ -472,6 +479,12 @@ def main() -> None:
                     if time.time() - started > args.budget:
                         log(f"budget of {args.budget}s spent: skipping {scenario}/{users}")
                         continue
+                    if scenario == "api":
+                        # The API's target is a share of the ceiling, and this machine's speed drifts
+                        # over minutes: measure the ceiling again right before, at the same load.
+                        log(f"healthz × {users} users (the API's paired ceiling)")
+                        paired = locust_run(locust_env, port, "healthz", users, args.duration, workdir, state)
+                        results[("healthz_paired", size, users)] = paired["total"]
                     log(f"{scenario} × {users} users at {size:,} requests")
                     stats = locust_run(locust_env, port, scenario, users, args.duration, workdir, state)
                     results[(scenario, 0 if scenario == "healthz" else size, users)] = stats["total"]
