@@ -21,6 +21,7 @@ class EveryWidget(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     token = forms.CharField(widget=forms.HiddenInput, required=False)
     listed = forms.CharField(required=False, widget=forms.TextInput(attrs={"list": "options", "autocomplete": "off"}))
+    unlabelled = forms.IntegerField(label="", required=False, widget=forms.NumberInput(attrs={"class": "w-auto"}))
 
     def clean(self):
         raise forms.ValidationError("Something about the whole form.")

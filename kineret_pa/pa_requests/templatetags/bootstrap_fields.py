@@ -76,6 +76,8 @@ def _select(w: dict) -> SafeString:
 
 
 def _label(field: forms.BoundField, tag: str, css: str, css_after: str = "") -> SafeString:
+    if not field.label:
+        return mark_safe("")
     required = field.field.required
     css += (" requiredField" if required else "") + css_after
     star = mark_safe('<span class="asteriskField">*</span>') if required else ""
