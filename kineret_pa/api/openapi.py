@@ -15,7 +15,7 @@ def _fact_schema(path: str) -> dict[str, Any]:
         schema["exclusiveMinimum" if spec.minimum_exclusive else "minimum"] = spec.minimum
         return schema
     spec = ENUM_FACTS[path]
-    if spec.values == (True, False):
+    if spec.yes_no:
         return {"type": ["boolean", "null"], "description": spec.label}
     return {"type": ["string", "null"], "enum": [*spec.values, None], "description": spec.label}
 

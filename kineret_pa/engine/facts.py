@@ -6,7 +6,7 @@ The dotted paths are those of the public determination contract.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,10 +14,14 @@ class EnumFact:
     path: str
     label: str
     choices: tuple[tuple[object, str], ...]  # (value, words)
+    # Derived once here: the parser checks them for every fact of every request.
+    values: tuple[object, ...] = field(init=False)
+    yes_no: bool = field(init=False)  # answered true or false rather than with one of several words
 
-    @property
-    def values(self) -> tuple[object, ...]:
-        return tuple(value for value, _ in self.choices)
+    def __post_init__(self) -> None:
+        values = tuple(value for value, _ in self.choices)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "yes_no", values == (True, False))
 
     def words(self, value: object) -> str:
         for choice, words in self.choices:

@@ -117,10 +117,6 @@ def _number(value: Any, spec, path: str, errors: _Errors) -> float | int | None:
     return int(value) if spec.integer else value
 
 
-# Computed once: EnumFact.values builds a new tuple on each access, and _value runs for
-# every fact of every request.
-_ENUM_VALUES: dict[str, tuple[object, ...]] = {path: spec.values for path, spec in ENUM_FACTS.items()}
-_BOOL_FACTS = frozenset(path for path, values in _ENUM_VALUES.items() if values == (True, False))
 _TOP_FACTS = (
     "plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
     "age_support_provided", "preferred_not_appropriate_with_list",
@@ -138,14 +134,14 @@ def _value(path: str, value: Any, errors: _Errors) -> Any:
     spec = NUMBER_FACTS.get(path)
     if spec is not None:
         return _number(value, spec, path, errors)
-    values = _ENUM_VALUES[path]
-    if path in _BOOL_FACTS:
+    enum = ENUM_FACTS[path]
+    if enum.yes_no:
         if not isinstance(value, bool):
             errors.add(path, MSG_NOT_BOOL)
             return None
         return value
-    if not isinstance(value, str) or value not in values:
-        errors.add(path, "Must be one of: " + ", ".join(str(v) for v in values) + ".")
+    if not isinstance(value, str) or value not in enum.values:
+        errors.add(path, "Must be one of: " + ", ".join(str(v) for v in enum.values) + ".")
         return None
     return value
 

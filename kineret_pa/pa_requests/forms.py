@@ -83,7 +83,7 @@ class StepContext:
 
 def enum_field(path: str, label: str, *, required: bool = True) -> forms.ChoiceField:
     spec = ENUM_FACTS[path]
-    if spec.values == (True, False):
+    if spec.yes_no:
         choices = YES_NO
     else:
         choices = [(value, words[0].upper() + words[1:]) for value, words in spec.choices]
