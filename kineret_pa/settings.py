@@ -30,6 +30,30 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
+def _env_int(name: str, default: int) -> int:
+    """A whole number from the environment; a bad value names the variable instead of a bare ValueError."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _env_secret(name: str) -> str:
+    """A secret from NAME, or from the file NAME_FILE names (Docker/Kubernetes secrets), never both."""
+    raw, path = os.environ.get(name, ""), os.environ.get(f"{name}_FILE", "")
+    if raw and path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if not path:
+        return raw
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}_FILE names a file that cannot be read: {error.strerror}") from None
+
+
 def _env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if not raw:
@@ -38,7 +62,7 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = _env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
+SECRET_KEY = _env_secret("SECRET_KEY") or _DEV_SECRET
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     # A production process must never sign sessions with a key from the repository.
     raise ImproperlyConfigured("Set SECRET_KEY in the environment when DEBUG is off.")
@@ -93,8 +117,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in after repeated failures
     "kineret_pa.accounts.backends.OneQueryModelBackend",  # Django's ModelBackend, permissions in one query
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -107,7 +131,7 @@ OTP_TOTP_ISSUER = "Kineret PA"
 # Idle sessions end after 30 minutes; drafts are in the database, so nothing is lost.
 # A session in use is saved again at most once a minute (SessionIdleRefreshMiddleware),
 # not on every request: the timeout is exact to within that minute.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_COOKIE_AGE = _env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -147,12 +171,13 @@ WSGI_APPLICATION = "kineret_pa.wsgi.application"
 
 # SQLite in a file under the project by default, so a newcomer needs nothing else;
 # PostgreSQL (psycopg 3) whenever DATABASE_URL is set, as in CI and production.
-if not os.environ.get("DATABASE_URL"):
+_DATABASE_URL = _env_secret("DATABASE_URL")  # it may carry a password: DATABASE_URL_FILE works too
+if not _DATABASE_URL:
     (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        _DATABASE_URL or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
+        conn_max_age=_env_int("DB_CONN_MAX_AGE", 60),
     )
 }
 
@@ -187,7 +212,7 @@ STORAGES = {
 # Uploads (chart notes, lab results) live outside the web root and are served only
 # through a view that checks who is asking.
 MEDIA_ROOT = Path(os.environ.get("UPLOAD_ROOT", BASE_DIR / "var" / "uploads"))
-UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -215,7 +240,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docs/deployment).

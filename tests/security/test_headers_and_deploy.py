@@ -50,3 +50,31 @@ def test_production_static_files_collect_with_hashed_names(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").exists()
     assert list((tmp_path / "vendor" / "bootstrap").glob("bootstrap.min.*.css"))
+
+
+def test_a_malformed_number_setting_names_the_variable():
+    done = _manage("check", SESSION_IDLE_SECONDS="thirty minutes")
+    assert done.returncode != 0
+    assert "SESSION_IDLE_SECONDS must be a whole number, not 'thirty minutes'" in done.stderr
+
+
+def test_the_secret_key_may_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text(secrets.token_urlsafe(50) + "\n")
+    done = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false", SECRET_KEY_FILE=str(secret),
+                   ALLOWED_HOSTS="pa.example.org")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_secret_given_twice_is_refused(tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text(secrets.token_urlsafe(50))
+    done = _manage("check", DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), SECRET_KEY_FILE=str(secret))
+    assert done.returncode != 0
+    assert "Set SECRET_KEY or SECRET_KEY_FILE, not both." in done.stderr
+
+
+def test_an_unreadable_secret_file_is_refused_in_words(tmp_path):
+    done = _manage("check", DEBUG="false", SECRET_KEY_FILE=str(tmp_path / "missing"))
+    assert done.returncode != 0
+    assert "SECRET_KEY_FILE names a file that cannot be read: No such file or directory" in done.stderr
