@@ -299,6 +299,95 @@ def stats_read(path: Path, seconds: int) -> dict:
     return {"pages": rows, "total": total}
 
 
+# ------------------------------------------------------------------ wrk: single-request ratios
+
+# The determination wrk sends: the same Cigna request warm() uses, within the base limit (approved).
+WRK_API_BODY = json.dumps({
+    "policy": "cigna-dqm008", "date_of_service": "2026-06-15", "patient": {"age_years": 40, "weight_kg": 70.0},
+    "diagnosis": "ra", "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
+    "car_t_therapy": False,
+})
+WRK_LUA = """wrk.method = "{method}"
+wrk.body = {body}
+wrk.headers["X-Forwarded-Proto"] = "https"
+{headers}
+"""
+
+
+def wrk_run(port: int, scenario: str, connections: int, seconds: int, token: str, workdir: Path, state: dict) -> dict:
+    """One wrk run (a C load generator, one thread, a few per cent of a core) of /healthz or the API.
+
+    locust spends about as much CPU per request as the app does, so on two shared cores it compresses
+    every ratio; wrk leaves the cores to the server, which is what a single-request ratio must measure."""
+    if scenario == "api":
+        script = WRK_LUA.format(method="POST", body=json.dumps(WRK_API_BODY),
+                                headers='wrk.headers["Content-Type"] = "application/json"\n'
+                                        f'wrk.headers["Authorization"] = "Bearer {token}"')
+        path = "/api/v1/determinations"
+    else:
+        script, path = WRK_LUA.format(method="GET", body="nil", headers=""), "/healthz"
+    lua = workdir / f"wrk_{scenario}.lua"
+    lua.write_text(script)
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua),
+               f"http://127.0.0.1:{port}{path}"]
+    cpu_before, children_before = cpu_seconds(state), os.times()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    children_after = os.times()
+    cpu = cpu_used(cpu_before, cpu_seconds(state))
+    cpu["wrk"] = (children_after.children_user + children_after.children_system
+                  - children_before.children_user - children_before.children_system)
+    return wrk_parse(done.stdout, cpu)
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk_parse(output: str, cpu: dict) -> dict:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    latency = {int(p): _ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.M)}
+    requests = int(total.group(1)) if total else 0
+    result = {"rps": float(rps.group(1)) if rps else 0.0, "requests": requests,
+              "failures": (int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0),
+              "p50": latency.get(50), "p90": latency.get(90), "p99": latency.get(99)}
+    if requests:
+        result["cpu_ms"] = {part: 1000 * used / requests for part, used in cpu.items()}
+    return result
+
+
+def wrk_report(results: dict, args) -> list[str]:
+    out = [f"### wrk (one thread, C): the API against /healthz, {args.duration}s per run, "
+           f"{args.wrk_repeats} alternating pairs per level", "",
+           "| size | connections | /healthz req/s | API req/s | API share (median of pairs) | API p50 / p99 ms | "
+           "errors | CPU ms/request app · PostgreSQL · wrk (API) |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for size in args.sizes:
+        for connections in args.users:
+            pairs = [(results.get(("wrk", "healthz", size, connections, i)), results.get(("wrk", "api", size, connections, i)))
+                     for i in range(args.wrk_repeats)]
+            pairs = [(h, a) for h, a in pairs if h and a and h["rps"]]
+            if not pairs:
+                continue
+            shares = sorted(a["rps"] / h["rps"] for h, a in pairs)
+            median = shares[len(shares) // 2]
+            h_rps = sorted(h["rps"] for h, _ in pairs)[len(pairs) // 2]
+            api = sorted((a for _, a in pairs), key=lambda a: a["rps"])[len(pairs) // 2]
+            cpu = api.get("cpu_ms") or {}
+            cpu_cell = " · ".join(f"{cpu.get(k, 0):.2f}" for k in ("app", "database", "wrk")) if cpu else "—"
+            out.append(f"| {size:,} | {connections} | {h_rps:,.0f} | {api['rps']:,.0f} | {median:.0%} "
+                       f"({', '.join(f'{s:.0%}' for s in shares)}) | {_fmt2(api['p50'])} / {_fmt2(api['p99'])} | "
+                       f"{sum(a['failures'] for _, a in pairs)} | {cpu_cell} |")
+    out.append("")
+    return out
+
+
+def _fmt2(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 # ------------------------------------------------------------------ report
 
 def machine() -> dict:
@@ -410,10 +499,16 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=900, help="stop starting new runs after this many seconds")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"), help="where the report and raw results go")
     parser.add_argument("--prepare-only", action="store_true", help="build the template databases, then stop")
+    parser.add_argument("--load", default="locust,wrk",
+                        help="load generators: locust (every scenario) and/or wrk (/healthz and the API, paired)")
+    parser.add_argument("--wrk-repeats", type=int, default=3, help="alternating /healthz-API pairs per wrk level")
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
     SCENARIOS = [s for s in args.scenarios.split(",") if s]
+    args.load = {g for g in args.load.split(",") if g}
+    if "wrk" in args.load and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk (or --load locust)")
     started = time.time()
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -473,7 +568,16 @@ def main() -> None:
             session_file.write_text(json.dumps(sessions))
             locust_env = dict(env, BENCH_SESSIONS=str(session_file))
             warm(port, sessions)
-            runs = (["healthz"] if size == args.sizes[0] else []) + SCENARIOS
+            if "wrk" in args.load and "api" in SCENARIOS:
+                for connections in args.users:
+                    for i in range(args.wrk_repeats):  # alternate, so a drift of the machine's speed hits both
+                        for scenario in ("healthz", "api"):
+                            if time.time() - started > args.budget:
+                                continue
+                            log(f"wrk {scenario} × {connections} connections at {size:,} requests ({i + 1})")
+                            results[("wrk", scenario, size, connections, i)] = wrk_run(
+                                port, scenario, connections, args.duration, sessions["api_token"], workdir, state)
+            runs = ((["healthz"] if size == args.sizes[0] else []) + SCENARIOS) if "locust" in args.load else []
             for scenario in runs:
                 for users in args.users:
                     if time.time() - started > args.budget:
@@ -498,6 +602,8 @@ def main() -> None:
         cleanup()
     info["load"] = state.get("load", [])
     text = report(results, queries, info, args)
+    if "wrk" in args.load:
+        text += "\n" + "\n".join(wrk_report(results, args))
     query_text = []
     for size in args.sizes:
         q = queries.get(size)
