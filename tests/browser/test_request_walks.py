@@ -3,11 +3,12 @@
 Every test signs in through the login page, starts a request with "New request", fills the
 fields by their labels and presses Next, as a person would. Each test fails on any console
 error or uncaught page error, and leaves a screenshot of its last page in
-test-results/screenshots/. The Florida Blue NOMID walk also refreshes the two pictures the
-README shows: docs/screenshots/form-step.png and docs/screenshots/determination.png.
+test-results/screenshots/. With UPDATE_SCREENSHOTS=1 the Florida Blue NOMID walk also refreshes the two pictures
+the README shows: docs/screenshots/form-step.png and docs/screenshots/determination.png.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -159,8 +160,10 @@ def step_titles(page):
 
 
 def snap(page, name):
-    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=DOCS_SHOTS / name, full_page=True)
+    """README's pictures are refreshed only on request (UPDATE_SCREENSHOTS=1): a test run leaves tracked files alone."""
+    folder = DOCS_SHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else SHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / name, full_page=True)
 
 
 FB_SCREENING = {
