@@ -213,6 +213,11 @@ STORAGES = {
 # through a view that checks who is asking.
 MEDIA_ROOT = Path(os.environ.get("UPLOAD_ROOT", BASE_DIR / "var" / "uploads"))
 UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Open drafts one user may have: far above real use (a few at a time), it bounds what one account can store.
+MAX_OPEN_DRAFTS = _env_int("MAX_OPEN_DRAFTS", 100)
+
+# The metrics page without sign-in (aggregates only, no patient data), for a payer that publishes them.
+PUBLIC_METRICS = _env_bool("PUBLIC_METRICS", False)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

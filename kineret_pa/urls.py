@@ -26,4 +26,5 @@ urlpatterns = [
     path("review/", review_views.queue, name="review-queue"),
     path("review/<uuid:pk>/", review_views.review_detail, name="review-detail"),
     path("metrics/", metrics.metrics_view, name="metrics"),
+    path("metrics/public/", metrics.metrics_public_view, name="metrics-public"),
 ]

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from kineret_pa.accounts.roles import ADMINISTRATOR
-from kineret_pa.pa_requests.metrics import COLUMNS, metrics_compute
-from kineret_pa.pa_requests.models import PARequest
+from kineret_pa.pa_requests.metrics import COLUMNS, MSG_BAD_DATE, MSG_REVERSED, metrics_compute
+from kineret_pa.pa_requests.models import PARequest, RequestEvent
 from kineret_pa.policies.models import PolicyVersion
 from tests.admin.forms import login
 from tests.conftest import _user
@@ -37,19 +37,21 @@ DATA = {
     ],
 }
 
+# Approved % counts approvals as asked; partial approvals apart; both of decided requests. FEP standard has one
+# approval that came after a request for more information (the timeframe extended): 1 of 5 decided.
 EXPECTED = [
-    {"payer": FEP_NAME, "urgency": "expedited", "submitted": 3, "decided": 3, "approved_pct": 66.7, "denied_pct": 33.3,
-     "approved_after_appeal_pct": 0.0, "auto_approved_pct": 33.3, "mean_hours_to_decision": 3.33,
-     "median_hours_to_decision": 4.0},
-    {"payer": FEP_NAME, "urgency": "standard", "submitted": 7, "decided": 5, "approved_pct": 60.0, "denied_pct": 40.0,
-     "approved_after_appeal_pct": 50.0, "auto_approved_pct": 14.3, "mean_hours_to_decision": 20.0,
-     "median_hours_to_decision": 20.0},
-    {"payer": "Cigna", "urgency": "expedited", "submitted": 1, "decided": 0, "approved_pct": None, "denied_pct": None,
-     "approved_after_appeal_pct": None, "auto_approved_pct": 0.0, "mean_hours_to_decision": None,
-     "median_hours_to_decision": None},
-    {"payer": "Cigna", "urgency": "standard", "submitted": 3, "decided": 2, "approved_pct": 50.0, "denied_pct": 50.0,
-     "approved_after_appeal_pct": None, "auto_approved_pct": 33.3, "mean_hours_to_decision": 6.0,
-     "median_hours_to_decision": 6.0},
+    {"payer": FEP_NAME, "urgency": "expedited", "submitted": 3, "decided": 3, "approved_pct": 33.3, "partial_pct": 33.3,
+     "denied_pct": 33.3, "approved_after_appeal_pct": 0.0, "approved_after_extension_pct": 0.0,
+     "auto_approved_pct": 33.3, "mean_hours_to_decision": 3.33, "median_hours_to_decision": 4.0},
+    {"payer": FEP_NAME, "urgency": "standard", "submitted": 7, "decided": 5, "approved_pct": 60.0, "partial_pct": 0.0,
+     "denied_pct": 40.0, "approved_after_appeal_pct": 50.0, "approved_after_extension_pct": 20.0,
+     "auto_approved_pct": 14.3, "mean_hours_to_decision": 20.0, "median_hours_to_decision": 20.0},
+    {"payer": "Cigna", "urgency": "expedited", "submitted": 1, "decided": 0, "approved_pct": None, "partial_pct": None,
+     "denied_pct": None, "approved_after_appeal_pct": None, "approved_after_extension_pct": None,
+     "auto_approved_pct": 0.0, "mean_hours_to_decision": None, "median_hours_to_decision": None},
+    {"payer": "Cigna", "urgency": "standard", "submitted": 3, "decided": 2, "approved_pct": 50.0, "partial_pct": 0.0,
+     "denied_pct": 50.0, "approved_after_appeal_pct": None, "approved_after_extension_pct": 0.0,
+     "auto_approved_pct": 33.3, "mean_hours_to_decision": 6.0, "median_hours_to_decision": 6.0},
 ]
 
 
@@ -64,9 +66,18 @@ def _make(owner, policy_code, urgency, status, auto, hours, submitted):
 @pytest.fixture
 def data_set(policy_data, prescriber):
     day = dt.datetime(2026, 2, 2, 12, 0, tzinfo=UTC)
+    made = {}
     for (code, urgency), rows in DATA.items():
         for i, (status, auto, hours) in enumerate(rows):
-            _make(prescriber, code, urgency, status, auto, hours, day + dt.timedelta(days=i))
+            made[(code, urgency, i)] = _make(prescriber, code, urgency, status, auto, hours, day + dt.timedelta(days=i))
+    # The second FEP standard approval waited for more information first: its timeframe was extended.
+    extended = made[("fep-5.70.050", "standard", 1)]
+    RequestEvent.objects.create(pa_request=extended, kind="decided", from_status=S.PENDED, to_status=S.INFO_REQUESTED)
+    RequestEvent.objects.create(pa_request=extended, kind="info_answered", from_status=S.INFO_REQUESTED,
+                                to_status=S.PENDED)
+    # A denied request that also waited for information counts in no approval figure.
+    RequestEvent.objects.create(pa_request=made[("fep-5.70.050", "standard", 2)], kind="decided",
+                                from_status=S.PENDED, to_status=S.INFO_REQUESTED)
     # Outside the period, and a draft: neither counts.
     _make(prescriber, "fep-5.70.050", "standard", S.DENIED, False, 5, dt.datetime(2026, 4, 5, 12, tzinfo=UTC))
     _make(prescriber, "fep-5.70.050", "standard", S.DENIED, False, 5, dt.datetime(2025, 12, 30, 12, tzinfo=UTC))
@@ -98,7 +109,7 @@ def test_the_page_shows_the_figures_to_an_administrator(client, administrator, d
     assert response.status_code == 200
     assert response.context["table"] == EXPECTED
     page = response.content.decode()
-    for figure in ("66.7", "33.3", "14.3", "3.33", "20.0", "50.0"):
+    for figure in ("33.3", "14.3", "3.33", "20.0", "50.0", "60.0"):
         assert f"<td>{figure}</td>" in page
 
 
@@ -119,10 +130,48 @@ def test_the_csv_has_a_header_and_the_same_figures(client, administrator, data_s
             assert row[column] == ("" if value is None else str(value)), column
 
 
-def test_an_unreadable_period_falls_back_to_the_current_quarter(client, administrator, data_set):
+def test_an_unreadable_date_is_a_message_on_its_field_not_a_silent_default(client, administrator, data_set):
     login(client, administrator)
     response = client.get(reverse("metrics"), {"start": "not-a-date", "end": "2026-13-45"})
+    assert response.status_code == 400
+    assert response.context["errors"] == {"start": MSG_BAD_DATE.format(value="not-a-date"),
+                                          "end": MSG_BAD_DATE.format(value="2026-13-45")}
+    assert MSG_BAD_DATE.format(value="not-a-date") == "“not-a-date” is not a date: use YYYY-MM-DD."
+    assert response.context["table"] == []
+    assert 'value="not-a-date"' in response.content.decode()  # what was typed stays in the field
+
+
+def test_a_reversed_period_is_a_message(client, administrator, data_set):
+    login(client, administrator)
+    response = client.get(reverse("metrics"), {"start": "2026-04-01", "end": "2026-01-01"})
+    assert response.status_code == 400
+    assert response.context["errors"] == {"end": "The period must end after it starts: 2026-04-01 is not before 2026-01-01."}
+    assert MSG_REVERSED.format(start="2026-04-01", end="2026-01-01") in response.content.decode()
+    csv_response = client.get(reverse("metrics"), {"start": "2026-04-01", "end": "2026-01-01", "format": "csv"})
+    assert csv_response.status_code == 400
+
+
+def test_the_page_names_the_rules_correctly(client, administrator, data_set):
+    login(client, administrator)
+    page = client.get(reverse("metrics")).content.decode()
+    assert "that rule leaves drugs out" in page and "CMS-0062-P" in page
+    assert "As CMS-0057-F asks" not in page
+
+
+def test_the_public_page_is_off_unless_switched_on(client, data_set, settings):
+    settings.PUBLIC_METRICS = False
+    assert client.get(reverse("metrics-public")).status_code == 404
+
+
+def test_the_public_page_shows_aggregates_without_sign_in(client, data_set, settings):
+    settings.PUBLIC_METRICS = True
+    response = client.get(reverse("metrics-public"), {"start": START.isoformat(), "end": END.isoformat()})
     assert response.status_code == 200
+    assert response.context["table"] == EXPECTED
+    assert all(set(row) == set(COLUMNS) for row in response.context["table"])  # figures per payer, nothing per patient
+    csv_response = client.get(reverse("metrics-public"), {"start": START.isoformat(), "end": END.isoformat(),
+                                                          "format": "csv"})
+    assert csv_response.status_code == 200
 
 
 @pytest.mark.parametrize("who", ["reviewer", "prescriber", "policy_staff"])
