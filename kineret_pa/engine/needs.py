@@ -7,20 +7,7 @@ in the admin changes the form too.
 from __future__ import annotations
 
 from .snapshot import Node, Snapshot
-
-# Facts each leaf kind reads, besides the paths named in its parameters.
-_LEAF_FACTS = {
-    "trials": ("prior_therapies",),
-    "distinct_trials": ("prior_therapies",),
-    "preferred_trials": ("prior_therapies", "plan"),
-    "no_concomitant_from": ("concomitant_drugs",),
-    "dose_mg_per_kg_at_most": ("dose.mg_per_day", "patient.weight_kg"),
-    "dose_vs_indication_max": ("dose.mg_per_day",),
-    "age_within_label": ("patient.age_years",),
-    "diagnosis_in": ("diagnosis",),
-    "indication_status_in": ("diagnosis",),
-}
-
+from .vocabulary import LEAF_KINDS
 
 def _static(node: Node, snap: Snapshot, diagnosis: str | None) -> bool | None:
     """Whether a gate is met, when the diagnosis alone decides it; None when unknown."""
@@ -55,16 +42,9 @@ def _walk(node: Node, snap: Snapshot, diagnosis: str | None, facts: set[str], se
     if node.kind == "ref":
         _walk(snap.nodes[node.params["node"]], snap, diagnosis, facts, seen)
         return
-    facts.update(_LEAF_FACTS.get(node.kind, ()))
-    if "fact" in node.params:
-        facts.add(node.params["fact"])
-    if node.kind == "answer_is":
-        facts.add(f"answers.{node.params['question']}")
-    if node.kind == "dose_vs_indication_max":
-        # Unknown diagnosis: any diagnosis of the policy with a per-kg maximum needs the weight.
-        pds = [snap.diagnoses.get(diagnosis)] if diagnosis else list(snap.diagnoses.values())
-        if any(pd and getattr(pd, f"{node.params['source']}_max_mg_per_kg_day") is not None for pd in pds):
-            facts.add("patient.weight_kg")
+    leaf = LEAF_KINDS.get(node.kind)
+    if leaf is not None:
+        facts.update(leaf.reads(node.params, snap, diagnosis))  # declared once, beside the kind's evaluator
     for child in children:
         _walk(child, snap, diagnosis, facts, seen)
 

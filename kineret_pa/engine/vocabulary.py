@@ -463,31 +463,64 @@ def _e_single_strength(node, c):
     return NOT_MET, "a higher strength exists: " + ", ".join(f"{format_number(s)} mg" for s in strengths), ()
 
 
+def _reads(*facts: str) -> Callable:
+    """The facts a kind always reads, whatever its parameters."""
+    return lambda params, snap, diagnosis: facts
+
+
+def _reads_param_fact(params, snap, diagnosis):
+    return (params["fact"],)
+
+
+def _reads_answer(params, snap, diagnosis):
+    return (f"answers.{params['question']}",)
+
+
+def _reads_indication_max(params, snap, diagnosis):
+    # The weight only where a per-kg maximum applies; with the diagnosis unknown, any of the policy's.
+    pds = [snap.diagnoses.get(diagnosis)] if diagnosis else list(snap.diagnoses.values())
+    per_kg = any(pd and getattr(pd, f"{params['source']}_max_mg_per_kg_day") is not None for pd in pds)
+    return ("dose.mg_per_day", "patient.weight_kg") if per_kg else ("dose.mg_per_day",)
+
+
 @dataclass(frozen=True)
 class LeafKind:
+    """One leaf kind, declared once: its label, checks, evaluation and the facts it reads.
+
+    `reads(params, snap, diagnosis)` names the dotted fact paths the evaluator may look at, so the
+    form (engine/needs.py) asks exactly those; tests check it against what the evaluator reports missing."""
+
     label: str
     validate: Callable
     evaluate: Callable | None  # None: handled by the evaluator itself (ref)
     example: dict
+    reads: Callable = _reads()
 
 
 LEAF_KINDS: dict[str, LeafKind] = {
-    "diagnosis_in": LeafKind("Diagnosis is one of", _v_diagnosis_in, _e_diagnosis_in, {"diagnoses": ["ra"]}),
+    "diagnosis_in": LeafKind("Diagnosis is one of", _v_diagnosis_in, _e_diagnosis_in, {"diagnoses": ["ra"]},
+                             _reads("diagnosis")),
     "indication_status_in": LeafKind(
-        "Indication status under this policy is one of", _v_status_in, _e_status_in, {"statuses": ["fda_labeled", "compendia"]}
+        "Indication status under this policy is one of", _v_status_in, _e_status_in, {"statuses": ["fda_labeled", "compendia"]},
+        _reads("diagnosis"),
     ),
-    "fact_in": LeafKind("Answer is one of", _v_fact_in, _e_fact_in, {"fact": "screening.tb", "values": ["negative"]}),
+    "fact_in": LeafKind("Answer is one of", _v_fact_in, _e_fact_in, {"fact": "screening.tb", "values": ["negative"]},
+                        _reads_param_fact),
     "number_compare": LeafKind(
-        "Number compares to a threshold", _v_number_compare, _e_number_compare, {"fact": "patient.age_years", "op": ">=", "value": 18}
+        "Number compares to a threshold", _v_number_compare, _e_number_compare, {"fact": "patient.age_years", "op": ">=", "value": 18},
+        _reads_param_fact,
     ),
-    "age_within_label": LeafKind("Age is within FDA labeling for the diagnosis", _v_none, _e_age_within_label, {}),
-    "answer_is": LeafKind("Answer to an indication question is", _v_answer_is, _e_answer_is, {"question": "mis_c_hospitalized", "value": True}),
+    "age_within_label": LeafKind("Age is within FDA labeling for the diagnosis", _v_none, _e_age_within_label, {},
+                                 _reads("patient.age_years")),
+    "answer_is": LeafKind("Answer to an indication question is", _v_answer_is, _e_answer_is,
+                          {"question": "mis_c_hospitalized", "value": True}, _reads_answer),
     "trials": LeafKind(
         "At least N trials from drug lists",
         _v_trials,
         _e_trials,
         {"lists": ["fep-app2-conventional"], "outcomes": ["inadequate_response"], "min_count": 1, "min_months": 3,
          "months_exempt_outcomes": ["intolerance", "contraindication"]},
+        _reads("prior_therapies"),
     ),
     "distinct_trials": LeafKind(
         "Trials of different products from drug lists, in parts",
@@ -495,15 +528,20 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_distinct_trials,
         {"lists": ["fb-ra-preferred"], "parts": [{"outcomes": ["inadequate_response"], "count": 2, "min_months": 3},
                                                  {"outcomes": ["intolerance"], "count": 1}]},
+        _reads("prior_therapies"),
     ),
     "preferred_trials": LeafKind(
         "Preferred products tried (the plan's list and required number)", _v_preferred, _e_preferred,
         {"outcomes": ["inadequate_response", "intolerance", "contraindication"]},
+        _reads("prior_therapies", "plan"),
     ),
-    "no_concomitant_from": LeafKind("No concomitant drug from lists", _v_no_concomitant, _e_no_concomitant, {"lists": ["fep-app2-biologic"]}),
-    "dose_mg_per_kg_at_most": LeafKind("Dose at most N mg/kg/day", _v_mg_per_kg, _e_mg_per_kg, {"mg_per_kg": 8}),
+    "no_concomitant_from": LeafKind("No concomitant drug from lists", _v_no_concomitant, _e_no_concomitant,
+                                    {"lists": ["fep-app2-biologic"]}, _reads("concomitant_drugs")),
+    "dose_mg_per_kg_at_most": LeafKind("Dose at most N mg/kg/day", _v_mg_per_kg, _e_mg_per_kg, {"mg_per_kg": 8},
+                                       _reads("dose.mg_per_day", "patient.weight_kg")),
     "dose_vs_indication_max": LeafKind(
-        "Dose versus the indication's maximum", _v_indication_max, _e_indication_max, {"source": "fda", "relation": "within"}
+        "Dose versus the indication's maximum", _v_indication_max, _e_indication_max, {"source": "fda", "relation": "within"},
+        _reads_indication_max,
     ),
     "single_strength": LeafKind(
         "Dose cannot be achieved with fewer units of a higher strength", _v_none, _e_single_strength, {}
