@@ -228,14 +228,7 @@ class Evaluation:
 
     def _limits(self) -> list[QuantityLimitSnap]:
         req = self.req
-        diagnosis = self.snap.catalog.diagnoses[req.diagnosis]
-        scope = {req.diagnosis, *diagnosis.ancestors}
-        return [
-            limit for limit in self.snap.limits
-            if (not limit.request_types or req.request_type in limit.request_types)
-            and (not limit.diagnoses or limit.diagnoses & scope)
-            and (not limit.channels or req.channel in limit.channels)
-        ]
+        return self.snap.limits_for(request_type=req.request_type, diagnosis=req.diagnosis, channel=req.channel)
 
     def cap(self, limit: QuantityLimitSnap) -> Cap:
         req, snap = self.req, self.snap
@@ -319,15 +312,10 @@ class Evaluation:
 def _duration(snap: Snapshot, req: Request, limit: QuantityLimitSnap | None) -> dict[str, int] | None:
     if limit is not None and (limit.duration_months or limit.duration_days):
         return {"months": limit.duration_months} if limit.duration_months else {"days": limit.duration_days}
-    diagnosis = snap.catalog.diagnoses[req.diagnosis]
-    scope = {req.diagnosis, *diagnosis.ancestors}
-    for duration in snap.durations:
-        if duration.request_types and req.request_type not in duration.request_types:
-            continue
-        if duration.diagnoses and not duration.diagnoses & scope:
-            continue
-        return {"months": duration.months} if duration.months else {"days": duration.days}
-    return None
+    duration = snap.duration_for(request_type=req.request_type, diagnosis=req.diagnosis)
+    if duration is None:
+        return None
+    return {"months": duration.months} if duration.months else {"days": duration.days}
 
 
 def determine(snap: Snapshot, req: Request) -> Determination:

@@ -56,14 +56,7 @@ def facts_needed(snap: Snapshot, *, diagnosis: str | None, request_type: str) ->
     root = snap.roots.get(request_type)
     if root is not None:
         _walk(root, snap, diagnosis, facts, seen)
-    scope = None
-    if diagnosis in snap.catalog.diagnoses:
-        scope = {diagnosis, *snap.catalog.diagnoses[diagnosis].ancestors}
-    for limit in snap.limits:
-        if limit.request_types and request_type not in limit.request_types:
-            continue
-        if scope is not None and limit.diagnoses and not limit.diagnoses & scope:
-            continue
+    for limit in snap.limits_for(request_type=request_type, diagnosis=diagnosis):
         if limit.condition:
             condition = snap.nodes[limit.condition]
             gate = condition.children[0] if condition.children and condition.children[0].gate else condition

@@ -190,3 +190,25 @@ class Snapshot:
     product_drug: int | None = None  # the drug this policy governs (anakinra)
     product_strength_mg: float = 100.0
     product_strengths: tuple[float, ...] = (100.0,)
+
+    def diagnosis_scope(self, diagnosis: str | None) -> frozenset[str] | None:
+        """The diagnosis and the groups it belongs to (NOMID: also CAPS); None when unknown (any diagnosis)."""
+        known = self.catalog.diagnoses.get(diagnosis) if diagnosis else None
+        return None if known is None else frozenset((diagnosis, *known.ancestors))
+
+    def limits_for(self, *, request_type: str, diagnosis: str | None,
+                   channel: str | None = None) -> list[QuantityLimitSnap]:
+        """The quantity limits that apply, in order (the one rule for the engine, the form and its help)."""
+        scope = self.diagnosis_scope(diagnosis)
+        return [limit for limit in self.limits if _applies(limit, request_type, scope)
+                and (channel is None or not limit.channels or channel in limit.channels)]
+
+    def duration_for(self, *, request_type: str, diagnosis: str | None) -> DurationSnap | None:
+        scope = self.diagnosis_scope(diagnosis)
+        return next((d for d in self.durations if _applies(d, request_type, scope)), None)
+
+
+def _applies(item: QuantityLimitSnap | DurationSnap, request_type: str, scope: frozenset[str] | None) -> bool:
+    """Empty request types or diagnoses mean every one; a scope of None (diagnosis not known yet) matches any."""
+    return ((not item.request_types or request_type in item.request_types)
+            and (scope is None or not item.diagnoses or not item.diagnoses.isdisjoint(scope)))

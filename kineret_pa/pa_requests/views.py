@@ -231,12 +231,7 @@ class RequestWizard(NamedUrlWizardView):
         limits = []
         snap = full.snapshot
         if snap is not None and full.diagnosis:
-            scope = {full.diagnosis, *snap.catalog.diagnoses[full.diagnosis].ancestors}
-            limits = [
-                limit for limit in snap.limits
-                if (not limit.request_types or full.request_type in limit.request_types)
-                and (not limit.diagnoses or limit.diagnoses & scope)
-            ]
+            limits = snap.limits_for(request_type=full.request_type, diagnosis=full.diagnosis)
         return {"limits": limits, "weight_kg": full.weight_kg}
 
     def _steps_cleaned(self) -> dict:
