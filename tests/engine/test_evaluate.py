@@ -125,6 +125,18 @@ def test_within_base_limit_approves_the_requested_quantity():
     assert (result.decision, result.approved_quantity, result.per_days) == ("approve", 14, 28)
 
 
+@pytest.mark.parametrize("quantity, days, approved", [
+    (14, 14, 28),  # one a day: 28 per 28 days
+    (10, 14, 20),  # 10 over 14 days is 20 over 28
+    (10, 12, 24),  # 23 1/3 over 28 days, rounded up to whole syringes
+    (5, 28, 5),    # the limit's own period: as requested
+])
+def test_requested_quantity_is_rescaled_to_the_limits_period(quantity, days, approved):
+    snap = snapshot(limits=[fixed(28, 28, grant="requested")])
+    result = determine(snap, request(dose={"quantity": quantity, "days_supply": days}))
+    assert (result.decision, result.approved_quantity, result.per_days) == ("approve", approved, 28)
+
+
 def test_limit_grant_authorizes_the_limit_and_compares_rates():
     snap = snapshot(limits=[fixed(84, 84)])
     result = determine(snap, request(dose={"quantity": 28, "days_supply": 28}))

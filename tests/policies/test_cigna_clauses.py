@@ -65,6 +65,37 @@ def test_request_within_base_limit_approves_requested_quantity_without_criteria(
     assert met(result) == [BASE]  # no clinical criterion is evaluated within the base limit
 
 
+# "Retail Maximum Quantity per 28 Days: 28 syringes": a request for another days supply is compared as a rate, and the
+# requested quantity is approved over the limit's own period (hand-computed: 14 syringes for 14 days is one a day,
+# 28 per 28 days; 10 for 14 days is 20 per 28; 10 for 12 days is 23 1/3, rounded up to whole syringes, 24 per 28).
+@pytest.mark.parametrize("channel, quantity, days, approved, per_days", [
+    ("retail", 14, 14, 28, 28),
+    ("retail", 7, 7, 28, 28),
+    ("retail", 10, 14, 20, 28),
+    ("retail", 10, 12, 24, 28),
+    ("retail", 56, 56, 28, 28),
+    ("home_delivery", 42, 42, 84, 84),
+    ("home_delivery", 30, 60, 42, 84),
+])
+def test_request_for_another_days_supply_is_rescaled_to_the_limits_period(
+        determine, channel, quantity, days, approved, per_days):
+    result = determine(cigna(**{"dose.channel": channel, "dose.quantity": quantity, "dose.days_supply": days}))
+    assert granted(result) == ("approve", approved, per_days, False, YEAR)
+    assert met(result) == [BASE]
+
+
+@pytest.mark.parametrize("channel, quantity, days, base", [
+    ("retail", 15, 14, 28),  # 30 per 28 days
+    ("retail", 29, 28, 28),
+    ("home_delivery", 43, 42, 84),  # 86 per 84 days
+])
+def test_request_above_the_limits_rate_over_a_shorter_supply_is_partial_at_the_base_limit(
+        determine, channel, quantity, days, base):
+    result = determine(cigna(**{"dose.channel": channel, "dose.quantity": quantity, "dose.days_supply": days}))
+    assert granted(result) == ("partial", base, base, False, YEAR)
+    assert unmet(result) == [CRITERIA, BASE]
+
+
 @pytest.mark.parametrize("diagnosis", ["ra", "castleman", "ecd", "ici_hlh", "psoriasis", "other"])
 def test_any_diagnosis_within_retail_base_limit_is_approved(determine, diagnosis):
     result = determine(cigna(diagnosis=diagnosis))

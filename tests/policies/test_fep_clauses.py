@@ -646,10 +646,14 @@ def test_ra_above_84_per_84_days_is_partial_at_84_per_84(determine, request_type
 
 
 @pytest.mark.parametrize("diagnosis", ["nomid", "dira"])
-@pytest.mark.parametrize("weight, per_day", [(70, 6), (12, 1), (12.5, 1), (13, 2), (25, 2), (37.5, 3), (100, 8)])
-def test_caps_and_dira_limit_is_8_mg_per_kg_per_day_in_syringes(determine, diagnosis, weight, per_day):
-    cap = per_day * 28
-    changes = {"diagnosis": diagnosis, "patient.weight_kg": weight, "dose.mg_per_day": 8 * weight,
+# "8 mg/kg per day", a new 100 mg syringe for each dose, over a 28-day supply; worked by hand:
+# 70 kg: 560 mg/day -> 6 syringes/day -> 168; 12.5 kg: 100 mg -> 1 -> 28; 13 kg: 104 mg -> 2 -> 56;
+# 37.5 kg: 300 mg -> 3 -> 84.
+@pytest.mark.parametrize("weight, mg_per_day, cap", [
+    (70, 560, 168), (12, 96, 28), (12.5, 100, 28), (13, 104, 56), (25, 200, 56), (37.5, 300, 84), (100, 800, 224),
+])
+def test_caps_and_dira_limit_is_8_mg_per_kg_per_day_in_syringes(determine, diagnosis, weight, mg_per_day, cap):
+    changes = {"diagnosis": diagnosis, "patient.weight_kg": weight, "dose.mg_per_day": mg_per_day,
                "dose.days_supply": 28}
     within = determine(fep(NOMID_70, **changes, **{"dose.quantity": cap}))
     assert granted(within) == ("approve", cap, 28, False, TWELVE)

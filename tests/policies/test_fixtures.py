@@ -761,3 +761,246 @@ def test_sjia_and_aosd_make_up_stills_disease():
     stills = m.Diagnosis.objects.get(slug="stills")
     assert not stills.selectable
     assert slugs(stills.members) == {"sjia", "aosd"}
+
+
+# ------------------------------------------------------------------ every list and table exactly, members and order
+# A member, row or limit dropped from a fixture (or by the loader) fails one of these: membership tests alone
+# did not notice sarilumab leaving Florida Blue's 1.e list or brodalumab leaving its not-permitted list.
+
+ANY = True  # include_biosimilars: "biosimilars of this product count as this entry"
+
+EXACT_DRUG_LISTS = [
+    # Cigna DQM008, Criteria 3 Note: "Examples of CAR T-cell therapy include Abecma (...), Aucatzyl (...),
+    # Breyanzi (...), Carvykti (...), Kymriah (...), Tecartus (...), and Yescarta (...)".
+    pytest.param(CIGNA, "cigna-car-t-examples", [
+        ("idecabtagene vicleucel", False), ("obecabtagene autoleucel", False), ("lisocabtagene maraleucel", False),
+        ("ciltacabtagene autoleucel", False), ("tisagenlecleucel", False), ("brexucabtagene autoleucel", False),
+        ("axicabtagene ciloleucel", False),
+    ], id="cigna-car-t"),
+    # FEP Appendix 2 - List of DMARDs, Conventional: azathioprine ... sulfasalazine (8 rows).
+    pytest.param(FEP, "fep-app2-conventional", [
+        ("azathioprine", False), ("cyclophosphamide", False), ("cyclosporine", False), ("hydroxychloroquine", False),
+        ("leflunomide", False), ("methotrexate", False), ("mycophenolate", False), ("sulfasalazine", False),
+    ], id="fep-app2-conventional"),
+    # FEP Appendix 2, Biological: abatacept ... vedolizumab (20 rows); a biosimilar is the same biologic DMARD.
+    pytest.param(FEP, "fep-app2-biologic", [
+        ("abatacept", ANY), ("adalimumab", ANY), ("anakinra", ANY), ("bimekizumab-bkzx", ANY), ("brodalumab", ANY),
+        ("certolizumab", ANY), ("etanercept", ANY), ("golimumab", ANY), ("guselkumab", ANY), ("infliximab", ANY),
+        ("ixekizumab", ANY), ("risankizumab-rzaa", ANY), ("rituximab", ANY), ("sarilumab", ANY), ("secukinumab", ANY),
+        ("spesolimab-sbzo", ANY), ("tildrakizumab-asmn", ANY), ("tocilizumab", ANY), ("ustekinumab", ANY),
+        ("vedolizumab", ANY),
+    ], id="fep-app2-biological"),
+    # FEP Appendix 2, Targeted synthetic: apremilast, baricitinib, deucravacitinib, tofacitinib, upadactinib [sic].
+    pytest.param(FEP, "fep-app2-targeted", [
+        ("apremilast", False), ("baricitinib", False), ("deucravacitinib", False), ("tofacitinib", False),
+        ("upadacitinib", False),
+    ], id="fep-app2-targeted"),
+    # FEP Appendix 3, Standard/Basic: "Actemra (SC) Enbrel Humira** Rinvoq Xeljanz/XR";
+    # "**Including all preferred biosimilars" (Humira only).
+    pytest.param(FEP, "fep-app3-ra-standard-basic", [
+        ("tocilizumab", False), ("etanercept", False), ("adalimumab", ANY), ("upadacitinib", False),
+        ("tofacitinib", False),
+    ], id="fep-app3-standard-basic"),
+    # FEP Appendix 3, Blue Focus: "Enbrel Humira**".
+    pytest.param(FEP, "fep-app3-ra-blue-focus", [("etanercept", False), ("adalimumab", ANY)], id="fep-app3-blue-focus"),
+    # Florida Blue Table 1 RA 2: "The preferred RA products are: Adalimumab-aaty, Adalimumab-adaz, Enbrel, Hadlima,
+    # Humira, Rinvoq, Simlandi, Xeljanz/Xeljanz XR" -- each a product of its own, no biosimilars folded in.
+    pytest.param(FB, "fb-ra-preferred", [
+        ("adalimumab-aaty", False), ("adalimumab-adaz", False), ("etanercept", False), ("adalimumab-bwwd", False),
+        ("adalimumab", False), ("upadacitinib", False), ("adalimumab-ryvk", False), ("tofacitinib", False),
+    ], id="fb-preferred"),
+    # Florida Blue Table 1 RA 1.a: "maximally tolerated methotrexate".
+    pytest.param(FB, "fb-ra-methotrexate", [("methotrexate", False)], id="fb-1a"),
+    # Table 1 RA 1.b: "ONE conventional agent (i.e., hydroxychloroquine, leflunomide, sulfasalazine)".
+    pytest.param(FB, "fb-ra-conventional-other", [
+        ("hydroxychloroquine", False), ("leflunomide", False), ("sulfasalazine", False),
+    ], id="fb-1b"),
+    # Table 1 RA 1.c / 1.d: "(i.e., methotrexate, hydroxychloroquine, leflunomide, sulfasalazine)".
+    pytest.param(FB, "fb-ra-conventional", [
+        ("methotrexate", False), ("hydroxychloroquine", False), ("leflunomide", False), ("sulfasalazine", False),
+    ], id="fb-1c-1d"),
+    # Table 1 RA 1.e: "another biologic immunomodulator agent that is FDA labeled ... for the treatment of RA". The
+    # Description's RA bDMARDs: etanercept, adalimumab, infliximab, golimumab, certolizumab pegol, abatacept,
+    # tocilizumab, sarilumab, rituximab -- kept alphabetically, as docs/policy-notes.md reads the clause.
+    pytest.param(FB, "fb-ra-biologic-history", [
+        ("abatacept", ANY), ("adalimumab", ANY), ("certolizumab", ANY), ("etanercept", ANY), ("golimumab", ANY),
+        ("infliximab", ANY), ("rituximab", ANY), ("sarilumab", ANY), ("tocilizumab", ANY),
+    ], id="fb-1e-biologic-history"),
+    # Florida Blue Table 2: Conventional Systemic DMARDs (7 rows, Auranofin ... Sulfasalazine).
+    pytest.param(FB, "fb-table-2", [
+        ("auranofin", False), ("azathioprine", False), ("cyclosporine", False), ("hydroxychloroquine", False),
+        ("leflunomide", False), ("methotrexate", False), ("sulfasalazine", False),
+    ], id="fb-table-2"),
+    # Initiation 4 / Continuation 5: the biologic immunomodulators ("full list in Other section", a link: the
+    # Related Guidelines' biologics and FEP Appendix 2's, per docs/policy-notes.md, alphabetically), then as printed:
+    # Cibinquo (abrocitinib), Leqselvi (deuruxolitinib), Litfulo (ritlecitinib), Olumiant (baricitinib), Opzelura
+    # (ruxolitinib), Rinvoq (upadacitinib), Xeljanz (tofacitinib); Otezla (apremilast); Sotyktu (deucravacitinib);
+    # Velsipity (etrasimod), Zeposia (ozanimod).
+    pytest.param(FB, "fb-not-permitted", [
+        ("abatacept", ANY), ("adalimumab", ANY), ("bimekizumab-bkzx", ANY), ("brodalumab", ANY), ("canakinumab", ANY),
+        ("certolizumab", ANY), ("etanercept", ANY), ("golimumab", ANY), ("guselkumab", ANY), ("infliximab", ANY),
+        ("ixekizumab", ANY), ("rilonacept", ANY), ("risankizumab-rzaa", ANY), ("rituximab", ANY), ("sarilumab", ANY),
+        ("secukinumab", ANY), ("spesolimab-sbzo", ANY), ("tildrakizumab-asmn", ANY), ("tocilizumab", ANY),
+        ("ustekinumab", ANY), ("vedolizumab", ANY),
+        ("abrocitinib", False), ("deuruxolitinib", False), ("ritlecitinib", False), ("baricitinib", False),
+        ("ruxolitinib", False), ("upadacitinib", False), ("tofacitinib", False), ("apremilast", False),
+        ("deucravacitinib", False), ("etrasimod", False), ("ozanimod", False),
+    ], id="fb-not-permitted"),
+]
+
+
+@pytest.mark.parametrize("code, list_code, printed", EXACT_DRUG_LISTS)
+def test_drug_list_holds_exactly_the_printed_entries_in_order(code, list_code, printed):
+    assert entries(drug_list(code, list_code)) == printed
+
+
+@pytest.mark.parametrize("code, list_codes", [
+    (CIGNA, ["cigna-car-t-examples"]),
+    (FEP, ["fep-app2-conventional", "fep-app2-biologic", "fep-app2-targeted", "fep-app3-ra-standard-basic",
+           "fep-app3-ra-blue-focus"]),
+    (FB, ["fb-ra-preferred", "fb-ra-methotrexate", "fb-ra-conventional-other", "fb-ra-conventional",
+          "fb-ra-biologic-history", "fb-table-2", "fb-not-permitted"]),
+])
+def test_each_policy_has_exactly_its_drug_lists(code, list_codes):
+    stored = m.DrugList.objects.filter(version=version_of(code)).order_by("order", "id")
+    assert list(stored.values_list("code", flat=True)) == list_codes
+
+
+def limit_rows(code: str) -> list[tuple]:
+    return [
+        (l.clause, l.request_type, l.channel, slugs(l.diagnoses), l.kind, l.quantity, l.period_days,
+         dec(l.mg_per_kg_day), l.weight_table.code if l.weight_table else None, l.condition.key if l.condition else None,
+         l.grant, l.one_time, l.duration_days)
+        for l in limits(code)
+    ]
+
+
+NONE_LIMIT = {"sjia", "aosd", "gout", "cppd", "car_t"}  # FEP: "No limit" spans these five rows of the table
+REQ, LIM = "requested", "limit"  # what an approval grants: the requested quantity, or the limit itself
+PA_Q, RN_Q = "Prior-Approval Limits, Quantity", "Prior-Approval Renewal Limits, Quantity"
+HOME = "home_delivery"
+
+EXACT_LIMITS = [
+    # clause, request type, channel, diagnoses, kind, quantity, period days, mg/kg/day, weight table, condition, grant,
+    # one-time, duration days
+    pytest.param(CIGNA, [
+        # Drug Quantity Limits: "Retail Maximum Quantity per 28 Days: 28 syringes"; "Home Delivery ... per 84 Days: 84"
+        ("Drug Quantity Limits", "", "retail", set(), "fixed", 28, 28, None, None, None, REQ, False, None),
+        ("Drug Quantity Limits", "", HOME, set(), "fixed", 84, 84, None, None, None, REQ, False, None),
+        # Criteria 1: Table 1 by weight
+        ("Criteria 1, Table 1", "", "", set(), "weight_table", None, None, None, "cigna-table-1", "criteria-1", REQ,
+         False, None),
+        # Criteria 2: "not to exceed 56 syringes per 28 days at retail or 168 syringes per 84 days at home delivery"
+        ("Criteria 2", "", "retail", set(), "fixed", 56, 28, None, None, "criteria-2", REQ, False, None),
+        ("Criteria 2", "", HOME, set(), "fixed", 168, 84, None, None, "criteria-2", REQ, False, None),
+        # Criteria 3: "a one-time override for the requested quantity, not to exceed 112 syringes"; one-time = 30 days
+        ("Criteria 3", "", "", set(), "fixed", 112, 30, None, None, "criteria-3", REQ, True, 30),
+    ], id="cigna"),
+    pytest.param(FEP, [
+        # Prior-Approval Limits, Quantity: RA "84 syringes per 84 days"; CAPS, DIRA "8 mg/kg per day"; others "No limit"
+        (PA_Q, "initial", "", {"ra"}, "fixed", 84, 84, None, None, None, LIM, False, None),
+        (PA_Q, "initial", "", {"caps"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+        (PA_Q, "initial", "", {"dira"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+        (PA_Q, "initial", "", NONE_LIMIT, "none", None, None, None, None, None, LIM, False, None),
+        # Prior-Approval Renewal Limits, Quantity: the same table
+        (RN_Q, "renewal", "", {"ra"}, "fixed", 84, 84, None, None, None, LIM, False, None),
+        (RN_Q, "renewal", "", {"caps"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+        (RN_Q, "renewal", "", {"dira"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+        (RN_Q, "renewal", "", NONE_LIMIT, "none", None, None, None, None, None, LIM, False, None),
+    ], id="fep"),
+    pytest.param(FB, [
+        # Table 1 COVID-19 6: "Dosage does not exceed 100 mg daily for a maximum of 10 days" = 10 syringes per 10 days
+        ("Table 1 COVID-19 6", "", "", {"covid"}, "fixed", 10, 10, None, None, None, LIM, False, None),
+        # Initiation 5.a / Continuation 6.a: "QL: 100 mg syringe - 28 syringes (18.76 mL)/28 days"
+        ("Initiation 5.a", "initial", "", set(), "fixed", 28, 28, None, None, None, LIM, False, None),
+        ("Continuation 6.a", "renewal", "", set(), "fixed", 28, 28, None, None, None, LIM, False, None),
+        # Initiation 5 / Continuation 6 b-d: "the requested quantity (dose)" above the QL
+        ("Initiation 5", "initial", "", set(), "dose", None, 28, None, None, "init-5", REQ, False, None),
+        ("Continuation 6", "renewal", "", set(), "dose", None, 28, None, None, "cont-6", REQ, False, None),
+    ], id="florida-blue"),
+]
+
+
+@pytest.mark.parametrize("code, printed", EXACT_LIMITS)
+def test_quantity_limits_are_exactly_the_printed_rows_in_order(code, printed):
+    assert limit_rows(code) == printed
+
+
+@pytest.mark.parametrize("code, printed", [
+    # Cigna Policy Statement: "All approvals are provided for 1 year in duration"
+    pytest.param(CIGNA, [("", set(), 12, None)], id="cigna"),
+    # FEP: Prior-Approval Limits "Duration 12 months"; Renewal Limits "Duration 18 months"
+    pytest.param(FEP, [("initial", set(), 12, None), ("renewal", set(), 18, None)], id="fep"),
+    # Florida Blue: "Approval duration: 12 months [except COVID-19 treatment and MIS-C ..., approve for 1 month]";
+    # Continuation "Approval duration: 12 months". The 1-month exception comes first so it wins.
+    pytest.param(FB, [("", {"covid", "mis_c"}, 1, None), ("initial", set(), 12, None), ("renewal", set(), 12, None)],
+                 id="florida-blue"),
+])
+def test_approval_durations_are_exactly_the_printed_ones_in_order(code, printed):
+    stored = m.ApprovalDuration.objects.filter(version=version_of(code)).order_by("order")
+    assert [(d.request_type, slugs(d.diagnoses), d.months, d.days) for d in stored] == printed
+
+
+def indication_rows(code: str) -> list[tuple]:
+    stored = m.PolicyDiagnosis.objects.filter(version=version_of(code)).select_related("diagnosis")
+    return sorted(
+        (pd.diagnosis.slug, pd.status, dec(pd.labeled_min_age), dec(pd.fda_max_mg_per_day),
+         dec(pd.fda_max_mg_per_kg_day), dec(pd.compendia_max_mg_per_day), dec(pd.compendia_max_mg_per_kg_day))
+        for pd in stored
+    )
+
+
+FDA, COMP, NOT, VERIFY = "fda_labeled", "compendia", "not_covered", "verify"
+D = Decimal
+
+EXACT_INDICATIONS = [
+    # slug, status, labeled min age, FDA mg/day, FDA mg/kg/day, compendia mg/day, compendia mg/kg/day -- sorted by slug
+    pytest.param(CIGNA, [
+        ("aosd", COMP, None, None, None, D(200), None),       # Off-Label: "up to 200 mg per day ... in adults"
+        ("car_t", COMP, None, None, None, D(400), None),      # Off-Label: "up to 100mg SC every 6 hours"
+        ("castleman", COMP, None, None, None, D(100), None),  # Off-Label: "100 mg SC QD"
+        ("dira", FDA, None, None, D(8), None, None),          # Dosing: "maximum of 8 mg per kg QD"
+        ("ecd", COMP, None, None, None, D(100), None),        # Off-Label: "100 mg SC QD"
+        ("ici_hlh", COMP, None, None, None, D(400), None),    # Off-Label: "up to 100mg SC every 6 hours"
+        ("nomid", FDA, None, None, D(8), None, None),         # Dosing: "maximum of 8 mg per kg daily"
+        ("ra", FDA, D(18), D(100), None, None, None),         # Indication: adults; Dosing: "100 mg QD"
+        ("sjia", COMP, None, None, None, None, D(4)),         # Off-Label: "4 mg per kg per day in children"
+    ], id="cigna"),
+    pytest.param(FEP, [
+        ("aosd", COMP, None, None, None, None, None),   # Off-Label Uses
+        ("car_t", COMP, None, None, None, None, None),  # Off-Label Uses
+        ("cppd", COMP, None, None, None, None, None),   # Off-Label Uses: "Gout and pseudogout"
+        ("dira", FDA, None, None, D(8), None, None),    # Regulatory Status; "8 mg/kg/day"
+        ("fcas", NOT, None, None, None, None, None),    # "investigational for all other indications": NOMID only
+        ("gout", COMP, None, None, None, None, None),   # Off-Label Uses
+        ("mws", NOT, None, None, None, None, None),     # as FCAS
+        ("nomid", FDA, None, None, D(8), None, None),   # Regulatory Status; "8 mg/kg/day"
+        ("ra", FDA, D(18), D(100), None, None, None),   # "18 years of age or older"; "100 mg per day"
+        ("sjia", COMP, None, None, None, None, None),   # Off-Label Uses
+    ], id="fep"),
+    pytest.param(FB, [
+        ("aosd", COMP, None, None, None, D(200), None),       # ICD-10 M06.1
+        ("car_t", COMP, None, None, None, D(400), None),      # ICD-10 T80.82X-
+        ("castleman", COMP, None, None, None, D(100), None),  # ICD-10 D47.Z2
+        ("covid", COMP, None, None, None, D(100), None),      # Table 1 COVID-19 6: "100 mg daily"
+        ("cppd", NOT, None, None, None, None, None),          # not in Table 1 nor the ICD-10 list
+        ("dira", FDA, None, None, D(8), None, D(8)),          # Dosage/Administration: "maximum of 8 mg/kg daily"
+        ("ecd", COMP, None, None, None, D(100), None),        # ICD-10 D76.3
+        ("fcas", NOT, None, None, None, None, None),          # NOMID only
+        ("gout", NOT, None, None, None, None, None),
+        ("ici_hlh", COMP, None, None, None, D(400), None),    # ICD-10 D76.1
+        ("mis_c", COMP, None, None, None, None, None),        # Table 1 MIS-C
+        ("mws", NOT, None, None, None, None, None),           # NOMID only
+        ("nomid", FDA, None, None, D(8), None, D(8)),         # "maximum of 8 mg/kg daily"
+        ("other", VERIFY, None, None, None, None, None),      # "Compendia Allowed": a pharmacist checks
+        ("psoriasis", NOT, None, None, None, None, None),
+        ("ra", FDA, D(18), D(100), None, D(100), None),       # "18 years of age and older"; "100 mg/day"
+        ("schnitzler", COMP, None, None, None, None, None),   # ICD-10 D47.2, L50.8
+        ("sjia", COMP, None, None, None, None, D(4)),         # ICD-10 M08.2x
+    ], id="florida-blue"),
+]
+
+
+@pytest.mark.parametrize("code, printed", EXACT_INDICATIONS)
+def test_indication_table_is_exactly_the_printed_diagnoses(code, printed):
+    assert indication_rows(code) == printed

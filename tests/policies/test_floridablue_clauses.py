@@ -194,6 +194,17 @@ def test_ra_step_1_alternative_is_met(determine, prior, clause):
     assert "Table 1 RA 2.f" in met(result)
 
 
+# Table 1 RA 1.e: the RA biologics the Description names (TNF inhibitors etanercept, adalimumab, infliximab, golimumab,
+# certolizumab pegol; abatacept; tocilizumab, sarilumab; rituximab), each by brand: any one of them is "use of another
+# biologic immunomodulator agent ... for the treatment of RA".
+@pytest.mark.parametrize("brand", ["Orencia", "Humira", "Cimzia", "Enbrel", "Simponi", "Remicade", "Rituxan", "Kevzara",
+                                   "Actemra"])
+def test_ra_history_of_any_ra_biologic_meets_1e(determine, brand):
+    result = determine(ra_step_1(ir(brand, 1)))
+    approved(result)
+    assert "Table 1 RA 1.e" in met(result)
+
+
 @pytest.mark.parametrize(
     "prior",
     [
@@ -448,7 +459,8 @@ def test_fda_labeled_contraindication_fails_3(determine):
     ["Cibinqo", "Cibinquo", "Leqselvi", "Litfulo", "Olumiant", "Opzelura", "Rinvoq", "Rinvoq LQ", "Xeljanz", "Xeljanz XR",
      "Otezla", "Otezla XR", "Sotyktu", "Velsipity", "Zeposia",
      "Humira", "Amjevita", "Enbrel", "Orencia", "Actemra", "Kevzara", "Cimzia", "Simponi", "Remicade", "Inflectra",
-     "Rituxan", "Ilaris", "Arcalyst", "Cosentyx", "Taltz", "Stelara", "Skyrizi", "Tremfya", "Entyvio", "Bimzelx"],
+     "Rituxan", "Ilaris", "Arcalyst", "Cosentyx", "Taltz", "Stelara", "Skyrizi", "Tremfya", "Entyvio", "Bimzelx",
+     "Siliq", "Spevigo", "Ilumya"],
 )
 def test_combination_with_a_listed_agent_fails_4(determine, drug):
     result = determine(build(FB_RA, concomitant_drugs=["methotrexate", drug]))

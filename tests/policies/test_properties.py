@@ -1,7 +1,9 @@
 """Properties over generated requests, against the real loaded policies.
 
 Always a determination or an input error, never an exception; a deny always names an
-unmet criterion; adding a failed screening never turns a deny into an approve.
+unmet criterion; a failed screening denies (FEP, Florida Blue) or changes nothing (Cigna, a
+quantity policy); more prior therapies or a smaller quantity never take an approval away;
+Cigna grants by rate, whatever the days supply. Each runs a bounded number of examples.
 """
 import datetime as dt
 
@@ -22,6 +24,7 @@ QUESTIONS = ["mis_c_prior_sars_cov_2", "mis_c_hospitalized", "mis_c_refractory_i
              "covid_risk_respiratory_failure", "covid_elevated_supar"]
 TODAY = dt.date(2026, 6, 15)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PAIRED = settings(SETTINGS, max_examples=150)  # two determinations per example
 
 
 def maybe(strategy):
@@ -116,17 +119,86 @@ def test_a_deny_always_names_an_unmet_criterion(snapshots, data):
         assert any(not reason.met for reason in determination.reasons)
 
 
+FEP_SCREENING_FAILURES = [("active_infection", True), ("live_vaccine", True), ("tb", "positive_untreated")]
+
+
 @SETTINGS
-@given(data=valid_request, failure=st.sampled_from([
-    ("active_infection", True), ("live_vaccine", True), ("tb", "positive_untreated"), ("anakinra_contraindication", True),
-]))
-def test_a_failed_screening_never_turns_a_deny_into_an_approve(snapshots, data, failure):
-    before, _ = evaluate(snapshots, data)
+@given(data=valid_request, failure=st.sampled_from(FEP_SCREENING_FAILURES))
+def test_a_failed_fep_screening_always_denies(snapshots, data, failure):
+    # FEP: "AND ALL of the following" (TB, no active infection, no live vaccines; renewal: no active infection
+    # including TB, no live vaccines) stands beside every diagnosis, so failing one denies whatever else is met.
     key, value = failure
-    data = {**data, "screening": {**data["screening"], key: value}}
-    after, _ = evaluate(snapshots, data)
-    if before is not None and after is not None and before.decision == "deny":
-        assert after.decision != "approve"
+    data = {**data, "policy": "fep-5.70.050", "screening": {**data["screening"], key: value}}
+    determination, _ = evaluate(snapshots, data)
+    if determination is not None:
+        assert determination.decision == "deny"
+        assert determination.approved_quantity is None and determination.duration is None
+
+
+@SETTINGS
+@given(data=valid_request)
+def test_an_fda_labeled_contraindication_always_denies_under_florida_blue(snapshots, data):
+    # Florida Blue Initiation 3 / Continuation 4: "Member does NOT have any FDA labeled contraindications".
+    data = {**data, "policy": "floridablue-09-J0000-45",
+            "screening": {**data["screening"], "anakinra_contraindication": True}}
+    determination, _ = evaluate(snapshots, data)
+    if determination is not None:
+        assert determination.decision == "deny"
+
+
+EVERY_SCREENING_FAILED = {"tb": "positive_untreated", "hbv": "not_evaluated", "active_infection": True,
+                          "live_vaccine": True, "anakinra_contraindication": True}
+
+
+@PAIRED
+@given(data=valid_request)
+def test_cigna_a_quantity_policy_ignores_clinical_screening(snapshots, data):
+    data = {**data, "policy": "cigna-dqm008"}
+    before, _ = evaluate(snapshots, data)
+    after, _ = evaluate(snapshots, {**data, "screening": EVERY_SCREENING_FAILED})
+    assert (before is None) == (after is None)
+    if before is not None:
+        assert after.as_dict() == before.as_dict()
+
+
+@PAIRED
+@given(data=valid_request, extra=trial)
+def test_adding_a_prior_therapy_never_takes_an_approval_away(snapshots, data, extra):
+    # Every trial criterion counts what was tried: one more trial can meet a count, never unmeet it.
+    before, _ = evaluate(snapshots, data)
+    after, _ = evaluate(snapshots, {**data, "prior_therapies": [*(data["prior_therapies"] or []), extra]})
+    if before is not None and before.decision == "approve":
+        assert after is not None and after.decision == "approve"
+        assert (after.approved_quantity, after.per_days) == (before.approved_quantity, before.per_days)
+
+
+@PAIRED
+@given(data=valid_request, smaller=st.integers(1, 699))
+def test_a_smaller_request_over_the_same_days_is_approved_whenever_the_larger_one_is(snapshots, data, smaller):
+    quantity = data["dose"]["quantity"]
+    if quantity is None or smaller >= quantity:
+        return
+    larger, _ = evaluate(snapshots, data)
+    lower, _ = evaluate(snapshots, {**data, "dose": {**data["dose"], "quantity": smaller}})
+    if larger is not None and larger.decision == "approve":
+        assert lower is not None and lower.decision == "approve"
+
+
+@PAIRED
+@given(data=valid_request, factor=st.sampled_from([2, 3]))
+def test_cigna_approves_by_rate_so_a_longer_supply_at_the_same_rate_gets_the_same_grant(snapshots, data, factor):
+    # "Maximum Quantity per 28 Days" / "per 84 Days": 14 syringes for 14 days and 28 for 28 days are the same
+    # request, and both are approved as 28 per 28 days (not a one-time override, which caps a total).
+    dose = data["dose"]
+    if dose["quantity"] is None or dose["days_supply"] is None:
+        return
+    data = {**data, "policy": "cigna-dqm008"}
+    before, _ = evaluate(snapshots, data)
+    longer = {**dose, "quantity": dose["quantity"] * factor, "days_supply": dose["days_supply"] * factor}
+    after, _ = evaluate(snapshots, {**data, "dose": longer})
+    if before is not None and after is not None and before.decision == "approve" and not before.one_time:
+        assert (after.decision, after.approved_quantity, after.per_days) == (
+            "approve", before.approved_quantity, before.per_days)
 
 
 @SETTINGS
