@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kineret_pa.settings")
+os.environ.setdefault("MAX_OPEN_DRAFTS", "1000000")  # seed.py gives the bench prescriber ~10% of the requests as drafts
 
 import django  # noqa: E402
 

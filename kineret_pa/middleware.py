@@ -1,14 +1,17 @@
-"""Request ids on every log line, and a friendly 503 when the database is away."""
+"""Request ids on every log line, a friendly 503 when the database is away, and no page kept in any cache."""
 from __future__ import annotations
 
 import contextvars
 import logging
 import re
+import sys
 import uuid
 
+from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 SAFE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -41,22 +44,66 @@ class RequestIdMiddleware:
 
 
 MSG_UNAVAILABLE = "The service is briefly unavailable. Your answers so far are saved; try again in a minute."
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """The 503: the API's error shape, or a plain page rendered without the database."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": {"service": [MSG_UNAVAILABLE]}}, status=503, headers={"Retry-After": "30"})
+    html = render_to_string("503.html", {"message": MSG_UNAVAILABLE})
+    return HttpResponse(html, status=503, headers={"Retry-After": "30"})
+
+
+def _database_error_note(sender, request=None, **kwargs):
+    """Django turns an exception raised inside any middleware (the session, the user, the second factor, the
+    session's save) into a 500 within that layer, so no outer middleware ever sees it; this signal is sent from
+    inside that handler, while the exception is still the current one. Remember a lost database on the request."""
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, DATABASE_ERRORS):
+        request.database_error = error
 
 
 class DatabaseUnavailableMiddleware:
-    """A lost database connection is a 503 with a plain page (no template queries), never a traceback."""
+    """A lost database connection is a 503 with a plain page (no template queries), never a traceback.
+
+    Placed above every middleware that reads the database: a view's error comes through process_exception
+    (and the 503 still passes through the inner middleware, which add their headers); an error in a middleware
+    reaches here as a 500 that _database_error_note has marked, and is answered with the same 503.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(_database_error_note, dispatch_uid="kineret_pa.database_error_note")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        error = getattr(request, "database_error", None)
+        if response.status_code == 500 and error is not None:
+            log.error("database unavailable: %s", error.__class__.__name__)
+            return database_unavailable_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        log.error("database unavailable: %s", exception.__class__.__name__)
+        return database_unavailable_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """Cache-Control: no-store, private on every response the app makes, so neither the browser's cache nor its
+    Back button after sign-out, nor a shared proxy, keeps a page, letter, form step, attachment or API answer
+    holding patient data. Every dynamic response, not only signed-in ones: whether a request is signed in is
+    not known without reading the database, and an API call signs in with a token, not a session. Placed below
+    WhiteNoise, so static files keep their long-lived caching.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
-        log.error("database unavailable: %s", exception.__class__.__name__)
-        if request.path.startswith("/api/"):
-            return JsonResponse({"errors": {"service": [MSG_UNAVAILABLE]}}, status=503, headers={"Retry-After": "30"})
-        html = render_to_string("503.html", {"message": MSG_UNAVAILABLE})
-        return HttpResponse(html, status=503, headers={"Retry-After": "30"})
+        response = self.get_response(request)
+        # Merged into what a view set (the admin's never_cache); a "public" a view set gives way to "private".
+        patch_cache_control(response, no_store=True, private=True)
+        return response

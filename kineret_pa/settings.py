@@ -96,7 +96,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "kineret_pa.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answered here keep their own caching
+    "kineret_pa.middleware.PrivateNoStoreMiddleware",  # every other response: Cache-Control: no-store, private
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Above everything that reads the database (session, user, second factor, messages, history, axes), so a
+    # lost database is a 503 wherever it is noticed; the headers above still go on that 503.
+    "kineret_pa.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kineret_pa.accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,9 +111,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "kineret_pa.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "kineret_pa.middleware.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",

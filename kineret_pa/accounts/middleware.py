@@ -59,6 +59,8 @@ class SessionIdleRefreshMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if response.status_code >= 500:  # the session is not saved then, and reading it may be what failed
+            return response
         session = request.session
         if session.session_key and not session.modified:  # no session (API, anonymous), or saved anyway
             now = int(time.time())

@@ -9,17 +9,33 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils import timezone
 
 from kineret_pa.policies.revision import REVISION_NONE, revision_sql
 
+from .roles import PRESCRIBER, user_is_prescriber
+
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+MSG_REVOCATION_FINAL = "A revoked token stays revoked: issue a new token instead."
+MSG_TOKEN_FOR_PRESCRIBERS = "API tokens are issued for prescribers' practice systems only: {username} is not one."
 
 
 def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "revoked_at" not in kwargs:
+            return super().update(**kwargs)
+        if kwargs["revoked_at"] is None:
+            raise PermissionError(MSG_REVOCATION_FINAL)
+        # Only tokens not yet revoked take the time: a revocation, and its time, are final.
+        return super(ApiTokenQuerySet, self.filter(revoked_at__isnull=True)).update(**kwargs)
 
 
 class ApiToken(models.Model):
@@ -31,6 +47,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API token"
@@ -38,8 +56,18 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list("revoked_at", flat=True).first()
+            if stored is not None and self.revoked_at != stored:
+                raise PermissionError(MSG_REVOCATION_FINAL)
+        super().save(*args, **kwargs)
+
     @classmethod
     def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+        """A token calls the API as its user without a second factor: only a prescriber's practice system gets one."""
+        if not user_is_prescriber(user):
+            raise ValidationError(MSG_TOKEN_FOR_PRESCRIBERS.format(username=user.get_username()))
         raw = "kpa_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:12], key_hash=token_hash(raw))
         return token, raw
@@ -51,33 +79,41 @@ class ApiToken(models.Model):
         This is every API call's only query: the ORM would take two (token, then revision)
         and several times the CPU to build them, which was most of a call's cost."""
         with connection.cursor() as cursor:
-            cursor.execute(_authenticate_sql(), [token_hash(raw)])
+            cursor.execute(_authenticate_sql(), [PRESCRIBER, token_hash(raw)])
             row = cursor.fetchone()
         if row is None:
             return None
-        token_id, user_id, last_used_at, revision = row
+        token_id, user_id, last_used_at, revision, prescriber = row
         if last_used_at is not None and timezone.is_naive(last_used_at):
             last_used_at = timezone.make_aware(last_used_at, dt.timezone.utc)  # SQLite stores UTC without an offset
         now = timezone.now()
         # Last use to the minute: a write per call would cost more than the determination itself.
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
             cls.objects.filter(pk=token_id).update(last_used_at=now)
-        return TokenUse(user_id=user_id, policy_revision=revision or REVISION_NONE)
+        return TokenUse(user_id=user_id, policy_revision=revision or REVISION_NONE, prescriber=bool(prescriber))
 
 
 @dataclass(frozen=True)
 class TokenUse:
     user_id: int
     policy_revision: str
+    prescriber: bool  # whether the token's user has the prescriber role now (roles can change after issue)
 
 
 @functools.cache
 def _authenticate_sql() -> str:
-    """An active token (not revoked, its user active) by hash, with the policy-data revision as a subquery."""
+    """An active token (not revoked, its user active) by hash, with the policy-data revision and the user's
+    membership of the Prescriber group as subqueries. Parameters: the group's name, the token's hash."""
     q = connection.ops.quote_name
-    token, user = ApiToken._meta, get_user_model()._meta
+    User = get_user_model()
+    token, user, membership = ApiToken._meta, User._meta, User.groups.through._meta
+    group = User.groups.field.related_model._meta
+    prescriber = (
+        f"EXISTS (SELECT 1 FROM {q(membership.db_table)} m INNER JOIN {q(group.db_table)} g "
+        f"ON g.{q('id')} = m.{q('group_id')} WHERE m.{q('user_id')} = t.{q('user_id')} AND g.{q('name')} = %s)"
+    )
     return (
-        f"SELECT t.{q('id')}, t.{q('user_id')}, t.{q('last_used_at')}, ({revision_sql()}) "
+        f"SELECT t.{q('id')}, t.{q('user_id')}, t.{q('last_used_at')}, ({revision_sql()}), {prescriber} "
         f"FROM {q(token.db_table)} t INNER JOIN {q(user.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
         f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL AND u.{q('is_active')}"
     )

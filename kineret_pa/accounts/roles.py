@@ -1,7 +1,12 @@
 """Roles are Django groups with permissions; this is the one place that defines them."""
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
 
 PRESCRIBER = "Prescriber"
 REVIEWER = "Reviewer"
@@ -33,3 +38,40 @@ def roles_ensure() -> None:
 
 def user_has_role(user, role: str) -> bool:
     return user.is_active and (user.is_superuser or user.groups.filter(name=role).exists())
+
+
+# ------------------------------------------------------------------ the prescriber role
+
+MSG_PRESCRIBERS_ONLY = "These pages are for prescribers: your account does not have the prescriber role."
+
+# Set on the signed-in user by the authentication backend, so the check on every prescriber page costs no query.
+PRESCRIBER_FLAG = "in_prescriber_group"
+
+
+def users_with_prescriber_flag(users: QuerySet) -> QuerySet:
+    through = Group.user_set.through
+    member = through.objects.filter(user=OuterRef("pk"), group__name=PRESCRIBER)
+    return users.annotate(**{PRESCRIBER_FLAG: Exists(member)})
+
+
+def user_is_prescriber(user) -> bool:
+    """Membership of the Prescriber group, and nothing else grants it: not superuser status (segregation of
+    duties: whoever submits requests is not who decides them or administers the accounts)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    flag = getattr(user, PRESCRIBER_FLAG, None)
+    if flag is None:
+        flag = user.groups.filter(name=PRESCRIBER).exists()
+    return bool(flag)
+
+
+def prescriber_required(view):
+    """Every prescriber page: anonymous visitors sign in first; a signed-in user without the role gets a 403."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not user_is_prescriber(request.user):
+            raise PermissionDenied(MSG_PRESCRIBERS_ONLY)
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)

@@ -1,26 +1,100 @@
 """The API's OpenAPI document, generated from the engine's fact vocabulary (one place for each fact)."""
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from typing import Any
 
-from kineret_pa.engine.facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES
-from kineret_pa.engine.request import GROUPS
+from kineret_pa.engine.facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES, TRIAL_MONTHS, NumberFact
+from kineret_pa.engine.needs import _static
+from kineret_pa.engine.request import GROUPS, ICD10_RE, MAX_ITEMS, MAX_TEXT
+from kineret_pa.engine.snapshot import Catalog, Snapshot
+
+WEIGHT = "patient.weight_kg"
+
+
+def _number_schema(spec: NumberFact) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["integer", "null"] if spec.integer else ["number", "null"],
+                              "maximum": spec.maximum, "description": f"{spec.label} ({spec.unit})"}
+    schema["exclusiveMinimum" if spec.minimum_exclusive else "minimum"] = spec.minimum
+    return schema
 
 
 def _fact_schema(path: str) -> dict[str, Any]:
     if path in NUMBER_FACTS:
-        spec = NUMBER_FACTS[path]
-        schema: dict[str, Any] = {"type": ["integer", "null"] if spec.integer else ["number", "null"], "maximum": spec.maximum,
-                                  "description": f"{spec.label} ({spec.unit})"}
-        schema["exclusiveMinimum" if spec.minimum_exclusive else "minimum"] = spec.minimum
-        return schema
+        return _number_schema(NUMBER_FACTS[path])
     spec = ENUM_FACTS[path]
     if spec.yes_no:
         return {"type": ["boolean", "null"], "description": spec.label}
     return {"type": ["string", "null"], "enum": [*spec.values, None], "description": spec.label}
 
 
-def openapi_document(*, diagnoses: list[str], policies: list[str], questions: list[str]) -> dict[str, Any]:
+def _days(first: int, last: int) -> str:
+    return "(" + "|".join(f"{day:02d}" for day in range(first, last + 1)) + ")"
+
+
+def date_pattern(start: dt.date, end: dt.date) -> str:
+    """A regular expression for the ISO dates from start to end inclusive (JSON Schema has no date range)."""
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        last = calendar.monthrange(year, month)[1]
+        first_day = start.day if (year, month) == (start.year, start.month) else 1
+        last_day = end.day if (year, month) == (end.year, end.month) else last
+        months.append(f"{year:04d}-{month:02d}-{_days(first_day, last_day)}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return "^(" + "|".join(months) + ")$"
+
+
+def weight_required(snap: Snapshot, diagnosis: str) -> bool:
+    """Whether a weight-based quantity limit may apply to the diagnosis (the engine then refuses a blank weight)."""
+    scope = {diagnosis, *snap.catalog.diagnoses[diagnosis].ancestors}
+    for limit in snap.limits:
+        if limit.kind not in ("per_kg", "weight_table") or (limit.diagnoses and not limit.diagnoses & scope):
+            continue
+        if limit.condition:
+            condition = snap.nodes[limit.condition]
+            gate = condition.children[0] if condition.children and condition.children[0].gate else condition
+            if _static(gate, snap, diagnosis) is False:
+                continue
+        return True
+    return False
+
+
+def _diagnosis_branches(catalog: Catalog, snapshots: dict[str, Snapshot]) -> list[dict[str, Any]]:
+    """What the parser and the engine check across fields: the diagnosis or a code that names it, the code
+    consistent with it, and a weight wherever a weight-based limit of the chosen policy may apply."""
+    listed = sorted({entry.code_from for entry in catalog.icd10} | {entry.code_to for entry in catalog.icd10})
+    listed = [code for code in listed if ICD10_RE.match(code)]
+    branches = []
+    for slug in sorted(slug for slug, d in catalog.diagnoses.items() if d.selectable):
+        names = [slug, *sorted(alias for alias, target in catalog.diagnosis_aliases.items() if target == slug)]
+        naming = [code for code in listed if slug in catalog.icd10_diagnoses(code)]
+        only = [code for code in listed if catalog.icd10_diagnoses(code) == (slug,)]
+        ways = [({"diagnosis": {"enum": names}, "icd10": {"enum": [*naming, None]}}, ["diagnosis"])]
+        if only:
+            ways.append(({"diagnosis": {"type": "null"}, "icd10": {"enum": only}}, ["icd10"]))
+        weighed = sorted(code for code, snap in snapshots.items() if weight_required(snap, slug))
+        others = sorted(set(snapshots) - set(weighed))
+        for properties, required in ways:
+            if weighed:
+                branches.append({"required": [*required, "patient"], "properties": {
+                    **properties, "policy": {"enum": weighed},
+                    "patient": {"type": "object", "required": ["weight_kg"],
+                                "properties": {"weight_kg": {"type": "number"}}}}})
+            if others:
+                branches.append({"required": required, "properties": {**properties, "policy": {"enum": others}}})
+    return branches
+
+
+def openapi_document(
+    *, catalog: Catalog, snapshots: dict[str, Snapshot], dates: tuple[dt.date, dt.date]
+) -> dict[str, Any]:
+    """`snapshots`: each policy's version in force today; `dates`: the dates of service every policy accepts."""
+    diagnoses = sorted([slug for slug, d in catalog.diagnoses.items() if d.selectable]
+                       + list(catalog.diagnosis_aliases))
+    policies = sorted(snapshots)
+    questions = sorted(catalog.question_codes)
     top = {path: _fact_schema(path) for path in ("plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
                                                  "age_support_provided", "preferred_not_appropriate_with_list")}
     groups = {
@@ -28,19 +102,24 @@ def openapi_document(*, diagnoses: list[str], policies: list[str], questions: li
                 "properties": {name: _fact_schema(f"{group}.{name}") for name in names}}
         for group, names in GROUPS.items()
     }
-    drug = {"type": "string", "maxLength": 200, "description": "generic or brand name, case-insensitive"}
+    drug = {"type": "string", "maxLength": MAX_TEXT, "enum": sorted(catalog.drug_names),
+            "description": "generic or brand name, case-insensitive"}
     request = {
         "type": "object", "additionalProperties": False, "required": ["policy"],
+        "anyOf": _diagnosis_branches(catalog, snapshots),
         "properties": {
             "policy": {"type": "string", "enum": policies},
-            "date_of_service": {"type": ["string", "null"], "format": "date"},
+            "date_of_service": {"type": ["string", "null"], "format": "date", "pattern": date_pattern(*dates),
+                                "description": f"ISO date from {dates[0]} (every policy in force) to {dates[1]} "
+                                               "(a year ahead); blank is today"},
             "diagnosis": {"type": ["string", "null"], "enum": [*diagnoses, None]},
-            "icd10": {"type": ["string", "null"], "maxLength": 10},
-            "prior_therapies": {"type": ["array", "null"], "maxItems": 50, "items": {
+            "icd10": {"type": ["string", "null"], "maxLength": 10, "pattern": ICD10_RE.pattern,
+                      "description": "ICD-10-CM code; without a diagnosis it must name exactly one"},
+            "prior_therapies": {"type": ["array", "null"], "maxItems": MAX_ITEMS, "items": {
                 "type": "object", "additionalProperties": False, "required": ["drug", "outcome"],
-                "properties": {"drug": drug, "months": {"type": ["number", "null"], "minimum": 0, "maximum": 600},
+                "properties": {"drug": drug, "months": _number_schema(TRIAL_MONTHS),
                                "outcome": {"type": "string", "enum": list(OUTCOMES)}}}},
-            "concomitant_drugs": {"type": ["array", "null"], "maxItems": 50, "items": drug},
+            "concomitant_drugs": {"type": ["array", "null"], "maxItems": MAX_ITEMS, "items": drug},
             "answers": {"type": ["object", "null"], "additionalProperties": False,
                         "properties": {code: {"type": ["boolean", "null"]} for code in questions}},
             **top, **groups,

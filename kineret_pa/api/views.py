@@ -9,15 +9,18 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from kineret_pa.accounts.models import ApiToken
+from kineret_pa.accounts.roles import user_is_prescriber
 from kineret_pa.policies.services import determination_compute
 
 MSG_AUTH = "Authentication required: send “Authorization: Bearer <token>” or sign in."
 MSG_TOKEN = "The token is not valid or has been revoked."
 MSG_CSRF = "CSRF check failed: a signed-in browser must send the CSRF token."
+MSG_PRESCRIBERS_ONLY = "The API answers prescribers and their practice systems only: this account is not a prescriber."
 MSG_METHOD = "Use POST."
 MSG_CONTENT_TYPE = "Send Content-Type: application/json."
 MSG_JSON = "The body is not valid JSON: {problem}."
 MSG_TOO_BIG = "The body is too large."
+MSG_TOO_DEEP = "The body is nested too deeply."
 
 
 def errors_response(errors: dict[str, list[str]], status: int = 400, **headers) -> JsonResponse:
@@ -41,10 +44,14 @@ def _authenticate(request) -> tuple[str | None, JsonResponse | None]:
         use = ApiToken.authenticate(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
         if use is None:
             return None, errors_response({"auth": [MSG_TOKEN]}, 401, WWW_Authenticate="Bearer")
+        if not use.prescriber:  # a valid token whose user is (no longer) a prescriber: no second factor guards it
+            return None, errors_response({"auth": [MSG_PRESCRIBERS_ONLY]}, 403)
         return use.policy_revision, None
     if request.user.is_authenticated:
         if _CsrfCheck(lambda r: None).process_view(request, None, (), {}) is not None:
             return None, errors_response({"auth": [MSG_CSRF]}, 403)
+        if not user_is_prescriber(request.user):
+            return None, errors_response({"auth": [MSG_PRESCRIBERS_ONLY]}, 403)
         return None, None
     return None, errors_response({"auth": [MSG_AUTH]}, 401, WWW_Authenticate="Bearer")
 
@@ -66,6 +73,8 @@ def determinations(request):
         data = json.loads(request.body, parse_constant=_reject_constant)
     except RequestDataTooBig:
         return errors_response({"request": [MSG_TOO_BIG]})
+    except RecursionError:  # json.loads recurses once per level of nesting
+        return errors_response({"request": [MSG_TOO_DEEP]})
     except (ValueError, UnicodeDecodeError) as error:
         return errors_response({"request": [MSG_JSON.format(problem=error)]})
     determination, _, errors = determination_compute(data=data, revision=revision)
@@ -75,15 +84,23 @@ def determinations(request):
 
 
 def openapi(request):
-    from kineret_pa.policies.models import Policy
-    from kineret_pa.policies.snapshots import catalog_get
+    from django.utils import timezone
+
+    from kineret_pa.engine.request import latest_date_of_service
+    from django.db.models import Min
+
+    from kineret_pa.policies.models import Policy, PolicyVersion
+    from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
 
     from .openapi import openapi_document
 
-    catalog = catalog_get()
-    document = openapi_document(
-        diagnoses=sorted([slug for slug, d in catalog.diagnoses.items() if d.selectable] + list(catalog.diagnosis_aliases)),
-        policies=sorted(Policy.objects.values_list("code", flat=True)),
-        questions=sorted(catalog.question_codes),
-    )
+    today = timezone.localdate()
+    versions = {code: version_for(code, today)[0] for code in Policy.objects.values_list("code", flat=True)}
+    snapshots = {code: snapshot_get(version_id) for code, version_id in versions.items() if version_id is not None}
+    # The schema's dates are those every policy has a version for: from the latest first version to a year ahead.
+    starts = (PolicyVersion.objects.filter(status=PolicyVersion.Status.ACTIVE)
+              .values("policy__code").annotate(first=Min("effective_date")))
+    earliest = max((row["first"] for row in starts if row["policy__code"] in snapshots), default=today)
+    document = openapi_document(catalog=catalog_get(), snapshots=snapshots,
+                                dates=(earliest, latest_date_of_service(today)))
     return JsonResponse(document, json_dumps_params={"indent": 1})

@@ -110,6 +110,9 @@ NUMBER_FACTS: dict[str, NumberFact] = {
     )
 }
 
+# Not a fact a criterion reads by path (each trial carries it), but validated the same way.
+TRIAL_MONTHS = NumberFact("prior_therapies[].months", "duration of the trial", "months", 0, 600)
+
 OUTCOMES: dict[str, str] = {
     "inadequate_response": "inadequate response",
     "intolerance": "intolerance or hypersensitivity",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .facts import DEFAULTS, ENUM_FACTS, NUMBER_FACTS, OUTCOMES
+from .facts import DEFAULTS, ENUM_FACTS, NUMBER_FACTS, OUTCOMES, TRIAL_MONTHS
 from .snapshot import Catalog
 
 # Messages are constants so tests and the form assert the same words.
@@ -25,6 +25,7 @@ MSG_NOT_NUMBER = "Must be a number."
 MSG_NOT_INTEGER = "Must be a whole number."
 MSG_NOT_STRING = "Must be a text value."
 MSG_BAD_DATE = "Must be a date as YYYY-MM-DD."
+MSG_DATE_TOO_FAR = "Must be no later than {latest}: a date of service at most a year ahead."
 MSG_UNKNOWN_DRUG = "Unknown drug: {name!r}. Use a generic or brand name."
 MSG_UNKNOWN_DIAGNOSIS = "Unknown diagnosis: {value!r}."
 MSG_GROUP_DIAGNOSIS = "{name} is a group: choose one of {choices}."
@@ -39,6 +40,8 @@ MSG_TOO_LONG = "At most {n} characters."
 MAX_ITEMS = 50
 MAX_TEXT = 200
 ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+# ISO 8601 extended calendar date only: fromisoformat alone also takes 20260115 and 2026-W03-4.
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 TOP_LEVEL = {
     "policy", "plan", "benefit", "request_type", "date_of_service", "patient", "diagnosis",
@@ -87,9 +90,15 @@ class Request:
         return self.facts["dose.channel"]
 
 
+def writable(text: str) -> str:
+    """Text that UTF-8 can encode: a lone surrogate from the input (valid in JSON, not in UTF-8)
+    is shown as its escape, so the error that names it can still be written."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class _Errors(dict):
     def add(self, path: str, message: str) -> None:
-        self.setdefault(path, []).append(message)
+        self.setdefault(writable(path), []).append(writable(message))
 
 
 def normalize_icd10(code: str) -> str:
@@ -103,7 +112,8 @@ def _number(value: Any, spec, path: str, errors: _Errors) -> float | int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors.add(path, MSG_NOT_NUMBER)
         return None
-    if not math.isfinite(value):
+    # Only floats can be infinite; math.isfinite on an int of hundreds of digits overflows.
+    if isinstance(value, float) and not math.isfinite(value):
         errors.add(path, MSG_NOT_NUMBER)
         return None
     if spec.integer and value != int(value):
@@ -146,6 +156,12 @@ def _value(path: str, value: Any, errors: _Errors) -> Any:
     return value
 
 
+def _key(key: Any) -> str:
+    """An unknown key as its error path shows it: the path echoes input, so it is bounded."""
+    key = str(key)
+    return key if len(key) <= MAX_TEXT else key[:MAX_TEXT] + "…"
+
+
 def _object(data: Any, path: str, allowed: set[str] | tuple[str, ...], errors: _Errors) -> dict:
     if data is None:
         return {}
@@ -154,7 +170,7 @@ def _object(data: Any, path: str, allowed: set[str] | tuple[str, ...], errors: _
         return {}
     for key in data:
         if key not in allowed:
-            errors.add(f"{path}.{key}" if path else str(key), MSG_UNKNOWN_FIELD)
+            errors.add(f"{path}.{_key(key)}" if path else _key(key), MSG_UNKNOWN_FIELD)
     return data
 
 
@@ -238,16 +254,11 @@ def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] 
         drug = _drug(item.get("drug"), f"{path}.drug", catalog, errors)
         months = item.get("months")
         if months is not None:
-            if isinstance(months, bool) or not isinstance(months, (int, float)) or not math.isfinite(months):
-                errors.add(f"{path}.months", MSG_NOT_NUMBER)
-                months = None
-            elif not 0 <= months <= 600:
-                errors.add(f"{path}.months", "Must be at least 0 and at most 600 months.")
-                months = None
+            months = _number(months, TRIAL_MONTHS, f"{path}.months", errors)
         outcome = item.get("outcome")
         if outcome is None:
             errors.add(f"{path}.outcome", MSG_REQUIRED)
-        elif outcome not in OUTCOMES:
+        elif not isinstance(outcome, str) or outcome not in OUTCOMES:  # a dict or list is not hashable
             errors.add(f"{path}.outcome", "Must be one of: " + ", ".join(OUTCOMES) + ".")
             outcome = None
         if drug is not None and outcome is not None:
@@ -276,7 +287,7 @@ def _answers(value: Any, catalog: Catalog, errors: _Errors) -> dict[str, bool]:
         return {}
     answers = {}
     for code, answer in value.items():
-        path = f"answers.{code}"
+        path = f"answers.{_key(code)}"
         if code not in catalog.question_codes:
             errors.add(path, MSG_UNKNOWN_QUESTION)
         elif answer is None:
@@ -288,17 +299,30 @@ def _answers(value: Any, catalog: Catalog, errors: _Errors) -> dict[str, bool]:
     return answers
 
 
+def latest_date_of_service(today: dt.date) -> dt.date:
+    """A year after today (28 February when today is 29 February)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
 def parse_date(value: Any, errors: _Errors, today: dt.date) -> dt.date:
     if value is None:
         return today
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _ISO_DATE_RE.fullmatch(value):
         errors.add("date_of_service", MSG_BAD_DATE)
         return today
     try:
-        return dt.date.fromisoformat(value)
+        on = dt.date.fromisoformat(value)
     except ValueError:
         errors.add("date_of_service", MSG_BAD_DATE)
         return today
+    latest = latest_date_of_service(today)
+    if on > latest:
+        errors.add("date_of_service", MSG_DATE_TOO_FAR.format(latest=latest.isoformat()))
+        return today
+    return on
 
 
 def date_of_service(data: Any, today: dt.date) -> dt.date:

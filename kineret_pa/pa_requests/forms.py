@@ -15,7 +15,7 @@ from django import forms
 from django.utils import timezone
 
 from kineret_pa.engine.facts import ENUM_FACTS, OUTCOMES
-from kineret_pa.engine.request import ICD10_RE, normalize_icd10
+from kineret_pa.engine.request import ICD10_RE, MSG_DATE_TOO_FAR, latest_date_of_service, normalize_icd10
 from kineret_pa.engine.snapshot import Catalog, Snapshot
 from kineret_pa.policies.snapshots import policies_get, version_for
 
@@ -111,7 +111,9 @@ class PolicyForm(StepForm):
         label="I state that applying the standard time frame could seriously jeopardize the patient's life, "
               "health or ability to regain maximum function.",
     )
-    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO only, as the API: the browser's date picker sends YYYY-MM-DD whatever the locale shows.
+    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}),
+                                      input_formats=["%Y-%m-%d"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,6 +122,13 @@ class PolicyForm(StepForm):
         plans = dict(plan for p in self.policies.values() for plan in p.plans)
         self.fields["plan"].choices = [("", "Not applicable")] + list(plans.items())
         self.fields["date_of_service"].initial = self.context.today
+
+    def clean_date_of_service(self):
+        on = self.cleaned_data["date_of_service"]
+        latest = latest_date_of_service(self.context.today)
+        if on > latest:
+            raise forms.ValidationError(MSG_DATE_TOO_FAR.format(latest=latest.isoformat()))
+        return on
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kineret_pa.accounts.roles import prescriber_required
 from kineret_pa.accounts.signals import client_ip
 from kineret_pa.policies.models import Diagnosis, Payer
 
@@ -22,8 +23,9 @@ from .models import QUEUE_STATUSES, PARequest
 from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, DecisionForm, WithdrawForm
 from .services import (
-    ConcurrentDecision, attachment_add, attachment_get_for_user, decision_codes_for, pa_request_answer, pa_request_appeal,
-    pa_request_decide, pa_request_get_for_reviewer, pa_request_get_for_user, pa_request_withdraw, policy_ceiling,
+    MSG_OWN_REQUEST, ConcurrentDecision, attachment_add, attachment_get_for_user, decision_codes_for, pa_request_answer,
+    pa_request_appeal, pa_request_decide, pa_request_get_for_reviewer, pa_request_get_for_user, pa_request_withdraw,
+    policy_ceiling,
 )
 from .transitions import IllegalTransition
 
@@ -33,6 +35,7 @@ review_required = permission_required("pa_requests.review_parequest", raise_exce
 def _queue(request):
     rows = (PARequest.objects.filter(status__in=QUEUE_STATUSES)
             .exclude(Q(status=PARequest.Status.APPEALED) & Q(denied_by=request.user))  # appeals go to another reviewer
+            .exclude(owner=request.user)  # so do requests the reviewer submitted (segregation of duties)
             .order_by("due_at", "submitted_at"))
     params = request.GET
     if params.get("payer"):
@@ -158,10 +161,12 @@ def review_detail(request, pk):
         else:
             messages.success(request, f"{pa.number}: decision recorded and the prescriber notified.")
             return redirect("review-queue")
+    own = pa.owner_id == request.user.pk  # the service refuses it too; no form is offered
     return render(request, "pa_requests/review_detail.html", {
         "pa": pa, "form": form, "facts": _facts(pa.contract_request), "determination": pa.determination,
         "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
-        "open": pa.status in QUEUE_STATUSES or clashed,  # after a clash the typed entries stay on the page
+        "open": (pa.status in QUEUE_STATUSES or clashed) and not own,  # after a clash the typed entries stay
+        "own_request": MSG_OWN_REQUEST if own else "",
         "now": timezone.now(),
     })
 
@@ -184,28 +189,28 @@ def _act(request, pk, form_class, action, done_message):
     return redirect("pa-request-detail", pk=pa.pk)
 
 
-@login_required
+@prescriber_required
 @require_POST
 def withdraw(request, pk):
     return _act(request, pk, WithdrawForm, lambda pa, d: pa_request_withdraw(
         pa_request=pa, actor=request.user, reason=d["reason"], ip=client_ip(request)), "Request withdrawn.")
 
 
-@login_required
+@prescriber_required
 @require_POST
 def answer(request, pk):
     return _act(request, pk, AnswerForm, lambda pa, d: pa_request_answer(
         pa_request=pa, actor=request.user, answer=d["answer"], ip=client_ip(request)), "Answer sent: the review continues.")
 
 
-@login_required
+@prescriber_required
 @require_POST
 def appeal(request, pk):
     return _act(request, pk, AppealForm, lambda pa, d: pa_request_appeal(
         pa_request=pa, actor=request.user, note=d["note"], ip=client_ip(request)), "Appeal submitted to another reviewer.")
 
 
-@login_required
+@prescriber_required
 @require_POST
 def attach(request, pk):
     pa = pa_request_get_for_user(request.user, pk)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -49,7 +51,15 @@ def pa_request_get_for_user(user, pk) -> PARequest:
         raise Http404("No such request.") from None
 
 
+MSG_TOO_MANY_DRAFTS = ("You already have {limit} drafts open, the most one account can keep. "
+                       "Submit or discard a draft from My requests before starting another.")
+
+
 def pa_request_create(*, owner, renewal_of: PARequest | None = None) -> PARequest:
+    # Bounds what one account can store; two simultaneous starts may pass one over the limit, which is harmless.
+    limit = settings.MAX_OPEN_DRAFTS
+    if PARequest.objects.filter(owner=owner, status=PARequest.Status.DRAFT).count() >= limit:
+        raise ValidationError(MSG_TOO_MANY_DRAFTS.format(limit=limit))
     wizard: dict[str, Any] = {}
     if renewal_of is not None and renewal_of.answers:
         # A renewal starts from the approved request's answers, as a renewal.
@@ -165,21 +175,20 @@ def pa_request_submit(*, pa_request_id, owner, contract_request: dict, answers: 
         pa.decided_at = now
         pa.approved_quantity = determination.approved_quantity
         pa.approved_per_days = determination.per_days
-        pa.expires_on = _expiry(now.date(), determination.duration)
+        pa.expires_on = _expiry(timezone.localdate(now), determination.duration)
     pa.save()
     _event(pa, owner, "submitted", PARequest.Status.DRAFT, pa.status, {"decision": determination.decision})
     return pa
 
 
 def _expiry(start: dt.date, duration: dict | None) -> dt.date | None:
+    """The approval's last day: the same day number `months` later (the month's last day when that month is
+    shorter, so 01-31 + 1 month is 02-28), or `days` later. `start` is the local date the approval was given."""
     if not duration:
         return None
     if duration.get("days"):
         return start + dt.timedelta(days=duration["days"])
-    months = duration["months"]
-    year, month = divmod(start.month - 1 + months, 12)
-    day = min(start.day, 28)  # a month-end start never overshoots a shorter month
-    return dt.date(start.year + year, month + 1, day)
+    return start + relativedelta(months=duration["months"])
 
 
 def _event(pa: PARequest, actor, kind: str, from_status: str, to_status: str, data: dict | None = None, ip: str | None = None):
@@ -210,6 +219,7 @@ def _notify(pa: PARequest, text: str) -> None:
 MSG_CONCURRENT = "Another reviewer acted on this request first ({status}). Your entries are kept below; review the new state before deciding."
 MSG_UNKNOWN_CODE = "Choose one of the decisions offered for this request."
 MSG_SAME_REVIEWER = "An appeal is decided by a different reviewer than the one who denied the request."
+MSG_OWN_REQUEST = "You submitted this request: another reviewer decides it."
 MSG_REASONS = "A denial must name one or more specific unmet criteria."
 MSG_NOTE = "Explain the decision in words the prescriber can act on."
 MSG_JUSTIFY = "Approving a request the policy's criteria did not support is an override: write the justification."
@@ -230,7 +240,7 @@ def decision_codes_for(pa: PARequest):
 def policy_ceiling(pa: PARequest) -> dict | None:
     """The quantity, period and duration the policy would grant, to pre-fill and bound a reviewer's approval."""
     revision = revision_current()
-    request, errors = parse_request(pa.contract_request, catalog_get(revision), today=pa.submitted_at.date())
+    request, errors = parse_request(pa.contract_request, catalog_get(revision), today=timezone.localdate(pa.submitted_at))
     if errors or pa.policy_version_id is None:
         return None
     return quantity_if_covered(snapshot_get(pa.policy_version_id, revision), request)
@@ -254,6 +264,9 @@ def pa_request_decide(*, pa_request_id, reviewer, expected_version: int, code: s
         raise ConcurrentDecision(MSG_CONCURRENT.format(status=pa.get_status_display()))
     if pa.status not in QUEUE_STATUSES:
         raise IllegalTransition(MSG_NOT_OPEN)
+    # Segregation of duties: whoever submitted a request never decides it, not even to ask for information.
+    if pa.owner_id == reviewer.pk:
+        raise ValidationError({"code": MSG_OWN_REQUEST})
     decision = next((c for c in decision_codes_for(pa) if c.code == code), None)
     if decision is None:
         raise ValidationError({"code": MSG_UNKNOWN_CODE})
@@ -284,7 +297,7 @@ def pa_request_decide(*, pa_request_id, reviewer, expected_version: int, code: s
     now = timezone.now()
     if decision.grants_quantity:
         pa.approved_quantity, pa.approved_per_days = quantity, per_days
-        pa.expires_on = _expiry(now.date(), data["duration"])
+        pa.expires_on = _expiry(timezone.localdate(now), data["duration"])
     if decision.resulting_status in (PARequest.Status.DENIED, PARequest.Status.UPHELD):
         pa.denied_by = reviewer
     if decision.resulting_status == PARequest.Status.INFO_REQUESTED:

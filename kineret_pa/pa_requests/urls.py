@@ -1,9 +1,10 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
+
+from kineret_pa.accounts.roles import prescriber_required
 
 from . import review_views, views
 
-wizard = login_required(views.RequestWizard.as_view(url_name="pa-request-step", done_step_name="finished"))
+wizard = prescriber_required(views.RequestWizard.as_view(url_name="pa-request-step", done_step_name="finished"))
 
 urlpatterns = [
     path("", views.request_list, name="pa-request-list"),

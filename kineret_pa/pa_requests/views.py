@@ -1,8 +1,9 @@
-"""The prescriber's pages: My requests, the guided form, the determination and its letter."""
+"""The prescriber's pages: My requests, the guided form, the determination and its letter.
+Every one needs the prescriber role (accounts.roles.prescriber_required), the wizard too (urls.py)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from formtools.wizard.views import NamedUrlWizardView
 
+from kineret_pa.accounts.roles import prescriber_required
 from kineret_pa.engine.needs import facts_needed
 from kineret_pa.policies.models import Question
 from kineret_pa.policies.services import determination_compute
@@ -23,6 +25,7 @@ from .services import (
     DECISION_WORDS, STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
     request_build,
 )
+from .storage import step_keys_declared
 
 STEPS = [
     ("policy", f.PolicyForm, "Payer and policy"),
@@ -122,20 +125,24 @@ class RequestWizard(NamedUrlWizardView):
             return {"context": self.policy_context()}
         context = self.context()
         if step == "review":
-            context.profile = PrescriberProfile.objects.filter(user=self.request.user).first()
+            # Read once per request: the review form is built several times in one post.
+            if not hasattr(self, "_profile"):
+                self._profile = PrescriberProfile.objects.filter(user=self.request.user).first()
+            context.profile = self._profile
         return {"context": context}
 
     def get_form_step_data(self, form):
-        return self._raw(self.steps.current)
+        return self._raw(self.steps.current, form=form)
 
     # ------------------------------------------------------------ posting
 
-    def _raw(self, step: str, data=None) -> dict[str, list[str]]:
-        """The step's posted fields as stored in the draft. NUL characters are dropped: PostgreSQL's
-        JSON cannot hold them (the form still shows its message for the value as posted)."""
+    def _raw(self, step: str, data=None, form=None) -> dict[str, list[str]]:
+        """The step's posted fields as stored in the draft: only the fields its form declares, so made-up
+        fields cannot grow a draft. NUL characters are dropped: PostgreSQL's JSON cannot hold them (the
+        form still shows its message for the value as posted)."""
         data = self.request.POST if data is None else data
-        prefix = f"{step}-"
-        return {key: [value.replace("\x00", "") for value in data.getlist(key)] for key in data if key.startswith(prefix)}
+        declared = step_keys_declared(form if form is not None else self.get_form(step=step))
+        return {key: [value.replace("\x00", "") for value in data.getlist(key)] for key in data if key in declared}
 
     def _forget_contexts(self):
         self._contexts.clear()
@@ -318,20 +325,24 @@ def decision_words(pa: PARequest) -> str:
 LIST_ROW_FIELDS = ("id", "status", "patient_name", "summary", "due_at", "expires_on", "updated_at")
 
 
-@login_required
+@prescriber_required
 def request_list(request):
     rows = PARequest.objects.filter(owner=request.user).only(*LIST_ROW_FIELDS).order_by("-updated_at")
     return render(request, "pa_requests/list.html", {"page": PageWithoutCount(rows, request.GET.get("page"))})
 
 
-@login_required
+@prescriber_required
 @require_POST
 def request_new(request):
-    pa = pa_request_create(owner=request.user)
+    try:
+        pa = pa_request_create(owner=request.user)
+    except ValidationError as error:  # too many drafts open
+        messages.error(request, error.messages[0])
+        return redirect("pa-request-list")
     return redirect("pa-request-step", pk=pa.pk, step="policy")
 
 
-@login_required
+@prescriber_required
 def request_detail(request, pk):
     pa = pa_request_get_for_user(request.user, pk)
     if pa.is_draft:
@@ -344,7 +355,7 @@ def request_detail(request, pk):
     })
 
 
-@login_required
+@prescriber_required
 def request_letter(request, pk):
     pa = pa_request_get_for_user(request.user, pk)
     if pa.is_draft:
@@ -355,19 +366,23 @@ def request_letter(request, pk):
     })
 
 
-@login_required
+@prescriber_required
 @require_POST
 def request_renew(request, pk):
     original = pa_request_get_for_user(request.user, pk)
     if original.status not in APPROVED_STATUSES | {PARequest.Status.EXPIRED}:
         messages.error(request, "A renewal starts from an approval.")
         return redirect("pa-request-detail", pk=original.pk)
-    pa = pa_request_create(owner=request.user, renewal_of=original)
+    try:
+        pa = pa_request_create(owner=request.user, renewal_of=original)
+    except ValidationError as error:  # too many drafts open
+        messages.error(request, error.messages[0])
+        return redirect("pa-request-detail", pk=original.pk)
     messages.info(request, "A renewal draft was started from your earlier request: check each step.")
     return redirect("pa-request-step", pk=pa.pk, step="policy")
 
 
-@login_required
+@prescriber_required
 @require_POST
 def request_discard(request, pk):
     pa_request_discard(pa_request=pa_request_get_for_user(request.user, pk))
@@ -375,7 +390,7 @@ def request_discard(request, pk):
     return redirect("pa-request-list")
 
 
-@login_required
+@prescriber_required
 def profile_edit(request):
     profile = PrescriberProfile.objects.filter(user=request.user).first()
     form = f.ProfileForm(request.POST or None, instance=profile)
@@ -391,7 +406,7 @@ def profile_edit(request):
     return render(request, "pa_requests/profile.html", {"form": form})
 
 
-@login_required
+@prescriber_required
 def notifications(request):
     items = list(request.user.notifications.select_related("pa_request")[:100])
     request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())

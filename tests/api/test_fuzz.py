@@ -67,6 +67,10 @@ def test_arbitrary_bodies_are_400_never_5xx(client, auth, document, body):
 
 def test_fuzz_figures(capsys):
     """Printed for docs/security.md when run with -s; the runs above sent these requests."""
+    if SEEN["requests"] == 0:
+        pytest.skip("the figures are those of the fuzz runs above: run the module, not this test alone")
     with capsys.disabled():
         print(f"\nAPI fuzz: {SEEN['requests']} requests, {SEEN['5xx']} responses 5xx")
+    # Each run above sends up to 800 bodies; far fewer means the strategies stopped generating.
+    assert SEEN["requests"] >= 1000
     assert SEEN["5xx"] == 0

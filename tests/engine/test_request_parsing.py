@@ -1,8 +1,10 @@
 """Bad input is named by its field, never an exception."""
+import datetime as dt
+
 import pytest
 
 from kineret_pa.engine import parse_request
-from kineret_pa.engine.request import MSG_NOT_BOOL, MSG_UNKNOWN_FIELD, MSG_UNKNOWN_QUESTION
+from kineret_pa.engine.request import MSG_BAD_DATE, MSG_NOT_BOOL, MSG_UNKNOWN_FIELD, MSG_UNKNOWN_QUESTION
 
 from .support import CATALOG, TODAY
 
@@ -80,3 +82,27 @@ def test_date_defaults_to_today_and_blank_choices_take_form_defaults():
     assert request.date_of_service == TODAY
     assert request.request_type == "initial" and request.channel == "retail"
     assert request.prior_therapies is None and request.concomitant_drugs == ()
+
+
+@pytest.mark.parametrize("value", ["20260115", "2026-W03-4", "2026-015", "2026-01-15T00:00", "2026-01-15\n",
+                                   "2026-1-5"])
+def test_date_of_service_other_than_yyyy_mm_dd_is_refused(value):
+    assert errors_of({"date_of_service": value}) == {"date_of_service": [MSG_BAD_DATE]}
+
+
+def test_date_of_service_more_than_a_year_ahead_is_refused_with_the_latest_date():
+    assert errors_of({"date_of_service": "2027-06-16"}) == {
+        "date_of_service": ["Must be no later than 2027-06-15: a date of service at most a year ahead."]
+    }
+
+
+def test_date_of_service_exactly_a_year_ahead_is_accepted():
+    data = {"policy": "p", "diagnosis": "ra", "date_of_service": "2027-06-15"}
+    request, errors = parse_request(data, CATALOG, today=TODAY)
+    assert errors == {} and request.date_of_service == dt.date(2027, 6, 15)
+
+
+def test_a_year_after_29_february_is_28_february():
+    _, errors = parse_request({"policy": "p", "diagnosis": "ra", "date_of_service": "2029-03-01"}, CATALOG,
+                              today=dt.date(2028, 2, 29))
+    assert errors == {"date_of_service": ["Must be no later than 2029-02-28: a date of service at most a year ahead."]}

@@ -92,11 +92,13 @@ def test_another_prescriber_cannot_post_a_step_of_the_owners_draft(colleague_cli
 
 
 @pytest.mark.parametrize("page", [detail, letter], ids=["detail", "letter"])
-def test_a_reviewer_who_is_not_the_owner_gets_not_found_here(reviewer_client, submitted, page):
-    # Reviewers work from their own queue; the prescriber's pages are the owner's only, for now.
+def test_a_reviewer_is_refused_the_prescribers_pages(reviewer_client, submitted, page):
+    # Reviewers work from their own queue; the prescriber's pages need the prescriber role.
     pa = submitted("fep_pended")
 
-    assert reviewer_client.get(page(pa)).status_code == 404
+    response = reviewer_client.get(page(pa))
+    assert response.status_code == 403
+    assert "Zoë" not in response.content.decode()
 
 
 def test_an_unknown_request_is_not_found(owner_client):

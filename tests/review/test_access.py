@@ -1,5 +1,6 @@
 """Who may open what: the owner their own requests, reviewers the queue, administrators the metrics.
-Another prescriber gets a 404 (never a 403 that confirms the request exists); anonymous visitors sign in first."""
+Another prescriber gets a 404 (never a 403 that confirms the request exists); a user without the prescriber
+role gets a 403 on every prescriber page, whatever the request; anonymous visitors sign in first."""
 from __future__ import annotations
 
 import uuid
@@ -64,9 +65,10 @@ EXPECTED = {
     #                  detail letter withdraw appeal answer attach queue review decide download metrics csv
     "owner":            (200, 200, "detail", "detail", "detail", "detail", 403, 403, 403, 200, 403, 403),
     "other_prescriber": (404, 404, 404, 404, 404, 404, 403, 403, 403, 404, 403, 403),
-    "reviewer":         (404, 404, 404, 404, 404, 404, 200, 200, "queue", 200, 403, 403),
-    "policy_staff":     (404, 404, 404, 404, 404, 404, 403, 403, 403, 404, 403, 403),
-    "administrator":    (404, 404, 404, 404, 404, 404, 403, 403, 403, 404, 200, 200),
+    # The prescriber's pages need the prescriber role: everyone else is refused before any request is looked up.
+    "reviewer":         (403, 403, 403, 403, 403, 403, 200, 200, "queue", 200, 403, 403),
+    "policy_staff":     (403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403),
+    "administrator":    (403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 200, 200),
     "anonymous":        ("login",) * 12,
 }
 CASES = [(role, name, expected) for role, row in EXPECTED.items() for name, expected in zip(ENDPOINTS, row)]
@@ -120,9 +122,10 @@ def test_the_prescribers_post_actions_refuse_get(client, prescriber, pa):
 
 def test_an_unknown_request_number_is_a_404_for_everyone(client, users, policy_data):
     missing = uuid.uuid4()
+    login(client, users["owner"])
+    assert client.get(reverse("pa-request-detail", args=[missing])).status_code == 404
     for role in ("owner", "reviewer"):
         login(client, users[role])
-        assert client.get(reverse("pa-request-detail", args=[missing])).status_code == 404
         assert client.get(reverse("attachment-download", args=[missing])).status_code == 404
         client.logout()
     login(client, users["reviewer"])

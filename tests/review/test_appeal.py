@@ -1,13 +1,14 @@
 """An appeal goes to a different reviewer than the one who denied the request."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from kineret_pa.accounts.roles import REVIEWER
 from kineret_pa.pa_requests.models import PARequest
-from kineret_pa.pa_requests.services import MSG_REASONS, MSG_SAME_REVIEWER, _expiry, pa_request_decide
+from kineret_pa.pa_requests.services import MSG_REASONS, MSG_SAME_REVIEWER, pa_request_decide
 from tests.admin.forms import login
 from tests.conftest import _user
 
@@ -66,9 +67,10 @@ def test_the_appeal_offers_only_overturn_or_uphold(client, appealed, second_revi
     assert {code for code, _ in form.fields["code"].choices} == {"overturn", "uphold"}
 
 
-def test_another_reviewer_overturns_the_denial(client, appealed, second_reviewer):
+def test_another_reviewer_overturns_the_denial(client, appealed, second_reviewer, clock):
     first_decided_at = appealed.decided_at
     login(client, second_reviewer)
+    clock(2026, 5, 31, 12, 0)
     response = client.post(reverse("review-detail", args=[appealed.pk]),
                            {"row_version": appealed.row_version, "code": "overturn", "quantity": 84, "per_days": 84,
                             "duration_months": 12, "note": "Age confirmed."})
@@ -76,10 +78,10 @@ def test_another_reviewer_overturns_the_denial(client, appealed, second_reviewer
     appealed.refresh_from_db()
     assert appealed.status == S.OVERTURNED
     assert (appealed.approved_quantity, appealed.approved_per_days) == (84, 84)
-    assert appealed.expires_on == _expiry(timezone.now().date(), {"months": 12})
+    assert appealed.expires_on == dt.date(2027, 5, 31)  # 12 months from the local date of the overturn
     assert appealed.decided_by == second_reviewer
     assert appealed.decided_at == first_decided_at  # the first decision's time is the published one
-    event = appealed.events.filter(kind="decided").last()
+    event = appealed.events.get(kind="decided", from_status=S.APPEALED)  # the clock was set back: not by time
     assert (event.actor, event.from_status, event.to_status) == (second_reviewer, S.APPEALED, S.OVERTURNED)
 
 

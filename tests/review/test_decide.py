@@ -12,7 +12,7 @@ from django.utils import timezone
 from kineret_pa.accounts.roles import REVIEWER
 from kineret_pa.pa_requests.models import Notification, PARequest, RequestEvent
 from kineret_pa.pa_requests.services import (
-    MSG_CHANGED, MSG_CONCURRENT, MSG_JUSTIFY, MSG_NOTE, MSG_OVER_LIMIT, MSG_REASONS, MSG_UNKNOWN_CODE, _expiry,
+    MSG_CHANGED, MSG_CONCURRENT, MSG_JUSTIFY, MSG_NOTE, MSG_OVER_LIMIT, MSG_REASONS, MSG_UNKNOWN_CODE,
     pa_request_decide, policy_ceiling,
 )
 from kineret_pa.policies.models import CriterionNode, Payer
@@ -79,14 +79,15 @@ def test_approving_an_engine_pended_request_needs_an_override_justification(rc, 
     _unchanged(pa)
 
 
-def test_approving_with_the_policys_values_and_a_justification_approves(rc, pa, reviewer):
+def test_approving_with_the_policys_values_and_a_justification_approves(rc, pa, reviewer, clock):
+    clock(2026, 3, 30, 21, 30)  # 01:30 UTC on 31 March
     response = _post(rc, pa, code="approve", quantity=84, per_days=84, duration_months=12,
                      justification="Patient turns 18 within the week; treating rheumatologist confirms.")
     assert response.status_code == 302 and response.url == reverse("review-queue")
     pa.refresh_from_db()
     assert pa.status == S.APPROVED
     assert (pa.approved_quantity, pa.approved_per_days, pa.decided_by) == (84, 84, reviewer)
-    assert pa.expires_on == _expiry(timezone.now().date(), {"months": 12})
+    assert pa.expires_on == dt.date(2027, 3, 30)  # 12 months from the local date
     assert pa.decided_at is not None and pa.row_version == 1
     event = pa.events.get(kind="decided")
     assert event.data["justification"].startswith("Patient turns 18")
@@ -120,13 +121,14 @@ def test_a_changed_duration_needs_a_note(rc, pa):
     _unchanged(pa)
 
 
-def test_a_reduced_quantity_with_a_note_is_a_partial_approval(rc, pa):
+def test_a_reduced_quantity_with_a_note_is_a_partial_approval(rc, pa, clock):
+    clock(2026, 1, 31, 23, 15)  # 04:15 UTC on 1 February
     response = _post(rc, pa, code="partial", quantity=56, per_days=84, duration_days=90,
                      note="Approved for 56 syringes per 84 days, as the chart supports.", justification="Override.")
     assert response.status_code == 302
     pa.refresh_from_db()
     assert (pa.status, pa.approved_quantity, pa.approved_per_days) == (S.PARTIAL, 56, 84)
-    assert pa.expires_on == timezone.now().date() + dt.timedelta(days=90)
+    assert pa.expires_on == dt.date(2026, 5, 1)  # 90 days after 31 January
 
 
 # ---------------------------------------------------------------- deny

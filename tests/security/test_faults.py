@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
+from django.test import Client
 
 from kineret_pa.accounts.models import ApiToken
 from kineret_pa.middleware import MSG_UNAVAILABLE
@@ -98,3 +99,49 @@ def test_a_policy_edit_during_a_determination_neither_mixes_versions_nor_is_lost
     assert during.decision == "approve"  # decided wholly on the version as it was when it started
     assert after.decision == "deny"  # the next determination uses the edited criterion
     assert "Prior-Approval Requirements, Diagnoses 1.c" in [r.clause for r in after.reasons if not r.met]
+
+
+# The database failing before the view (the session, the user, the second-factor check all read it in
+# middleware) or after it (the session's save) is a 503 as well. The test client re-raises any exception
+# Django handled; a browser gets only the response, so these clients do not re-raise.
+SESSION_STORE = "django.contrib.sessions.backends.db.SessionStore"
+
+
+def test_a_signed_in_page_is_a_503_page_when_the_session_cannot_be_read(prescriber, policy_data, settings):
+    settings.OTP_REQUIRED = True  # as in production: the second-factor check reads the user before any view
+    browser = Client(raise_request_exception=False)
+    browser.force_login(prescriber)
+    with mock.patch(f"{SESSION_STORE}.load", side_effect=OperationalError("connection refused")):
+        response = browser.get("/requests/")
+    assert response.status_code == 503
+    assert MSG_UNAVAILABLE in response.content.decode() and "Traceback" not in response.content.decode()
+    assert response["Retry-After"] == "30"
+
+
+def test_a_page_is_a_503_when_the_session_cannot_be_saved_after_the_view(prescriber, policy_data):
+    browser = Client(raise_request_exception=False)
+    browser.force_login(prescriber)  # the first page after sign-in refreshes the session: a save
+    with mock.patch(f"{SESSION_STORE}.save", side_effect=OperationalError("server closed the connection")):
+        response = browser.get("/requests/")
+    assert response.status_code == 503
+    assert MSG_UNAVAILABLE in response.content.decode()
+
+
+def test_the_api_called_from_a_signed_in_browser_answers_503_in_the_error_shape(prescriber, policy_data):
+    token = ApiToken.issue(user=prescriber, name="x")[1]
+    browser = Client(raise_request_exception=False)
+    browser.force_login(prescriber)
+    with mock.patch(f"{SESSION_STORE}.load", side_effect=OperationalError("connection refused")):
+        response = browser.post("/api/v1/determinations", FEP_RA, content_type="application/json",
+                                HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 503
+    assert response.json() == {"errors": {"service": [MSG_UNAVAILABLE]}}
+    assert response["Retry-After"] == "30"
+
+
+def test_an_error_that_is_not_the_database_is_still_a_500(prescriber, policy_data):
+    browser = Client(raise_request_exception=False)
+    browser.force_login(prescriber)
+    with mock.patch(f"{SESSION_STORE}.load", side_effect=RuntimeError("a bug")):
+        response = browser.get("/requests/")
+    assert response.status_code == 500

@@ -1,11 +1,12 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from kineret_pa.accounts.models import ApiToken
 
 
 class Command(BaseCommand):
-    help = "Issue an API token for a user; the token is printed once and stored only as a hash."
+    help = "Issue an API token for a prescriber; the token is printed once and stored only as a hash."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -15,5 +16,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {username!r}.")
-        _, raw = ApiToken.issue(user=user, name=name)
+        try:
+            _, raw = ApiToken.issue(user=user, name=name)
+        except ValidationError as refused:
+            raise CommandError(" ".join(refused.messages)) from None
         self.stdout.write(raw)

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from kineret_pa.policies.services import determination_compute
 
 EXIT_INVALID = 2
+MSG_NOT_JSON = "request: not valid JSON: {problem}"
+MSG_TOO_DEEP = "request: not valid JSON: nested too deeply"
 
 
 def _reject_constant(name: str):
@@ -38,8 +40,10 @@ class Command(BaseCommand):
             self._fail([f"file: cannot read {name}: {error}"])
         try:
             return json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:  # json.loads recurses once per level of nesting
+            self._fail([MSG_TOO_DEEP])
         except ValueError as error:
-            self._fail([f"request: not valid JSON: {error}"])
+            self._fail([MSG_NOT_JSON.format(problem=error)])
 
     @staticmethod
     def _messages(errors: dict[str, list[str]], prefix: str = "") -> list[str]:
