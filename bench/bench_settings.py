@@ -4,6 +4,7 @@ Everything else (DEBUG off, SECRET_KEY, ALLOWED_HOSTS, BEHIND_TLS_PROXY, DATABAS
 from the environment exactly as in production, static files included (whitenoise with the
 compressed manifest storage); bench/http_load.py sets it.
 """
+
 import os
 
 from kineret_pa.settings import *  # noqa: F401,F403

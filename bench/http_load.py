@@ -15,6 +15,7 @@ with locust headless at each user count for --duration seconds. The trivial view
 Everything is bounded: each locust run by its --run-time and a timeout, the whole run by
 --budget seconds; gunicorn and locust are always stopped at the end. Loopback only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,12 @@ PY = sys.executable
 DB_HOST, DB_PORT, DB_USER = "127.0.0.1", 5432, "postgres"
 DB_NAME = "kineret_pa_bench"
 SCENARIOS = ["api", "form", "review"]
-TITLES = {"healthz": "trivial view GET /healthz", "api": "API POST /api/v1/determinations",
-          "form": "prescriber walks the form and submits", "review": "reviewer: queue, then a request"}
+TITLES = {
+    "healthz": "trivial view GET /healthz",
+    "api": "API POST /api/v1/determinations",
+    "form": "prescriber walks the form and submits",
+    "review": "reviewer: queue, then a request",
+}
 
 
 def log(message: str) -> None:
@@ -56,9 +61,14 @@ def log(message: str) -> None:
 
 # ------------------------------------------------------------------ database
 
+
 def psql(sql: str, db: str = "postgres") -> str:
-    out = subprocess.run(["psql", "-h", DB_HOST, "-p", str(DB_PORT), "-U", DB_USER, "-d", db, "-tAc", sql],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        ["psql", "-h", DB_HOST, "-p", str(DB_PORT), "-U", DB_USER, "-d", db, "-tAc", sql],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if out.returncode:
         raise SystemExit(f"psql failed: {sql}\n{out.stderr}")
     return out.stdout.strip()
@@ -78,7 +88,9 @@ def db_from_template(template: str) -> None:
 
 
 def manage(env: dict, *args: str, timeout: int = 600) -> None:
-    subprocess.run([PY, str(ROOT / "manage.py"), *args], env=env, check=True, timeout=timeout, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, str(ROOT / "manage.py"), *args], env=env, check=True, timeout=timeout, stdout=subprocess.DEVNULL
+    )
 
 
 def templates_ensure(env_for, sizes: list[int], drugs: int, fresh: bool) -> dict[int, str]:
@@ -105,6 +117,7 @@ def templates_ensure(env_for, sizes: list[int], drugs: int, fresh: bool) -> dict
 
 
 # ------------------------------------------------------------------ signing in over HTTP
+
 
 class Http:
     """Loopback HTTP as a browser behind a TLS proxy: X-Forwarded-Proto, Secure cookies kept by hand."""
@@ -138,7 +151,7 @@ def totp(key_hex: str, at: float | None = None) -> str:
     counter = int((at or time.time()) // 30)
     digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
     return f"{code:06d}"
 
 
@@ -146,8 +159,11 @@ def sign_in(port: int, username: str, password: str, otp_key_hex: str | None) ->
     client = Http(port)
     status, _, page = client.request("GET", "/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    status, headers, _ = client.request("POST", "/accounts/login/", {"csrfmiddlewaretoken": token, "username": username,
-                                                                     "password": password, "next": "/"})
+    status, headers, _ = client.request(
+        "POST",
+        "/accounts/login/",
+        {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"},
+    )
     if status != 302:
         raise SystemExit(f"sign-in of {username} failed: {status}")
     if otp_key_hex:
@@ -155,8 +171,11 @@ def sign_in(port: int, username: str, password: str, otp_key_hex: str | None) ->
         if status == 302 and "/otp/" in headers.get("Location", ""):
             status, _, page = client.request("GET", headers["Location"])
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            status, headers, _ = client.request("POST", "/accounts/otp/verify/?next=/review/",
-                                                {"csrfmiddlewaretoken": token, "token": totp(otp_key_hex)})
+            status, headers, _ = client.request(
+                "POST",
+                "/accounts/otp/verify/?next=/review/",
+                {"csrfmiddlewaretoken": token, "token": totp(otp_key_hex)},
+            )
             if status != 302:
                 raise SystemExit(f"second factor of {username} failed: {status}")
     return {"sessionid": client.cookies["sessionid"], "csrftoken": client.cookies["csrftoken"]}
@@ -164,14 +183,25 @@ def sign_in(port: int, username: str, password: str, otp_key_hex: str | None) ->
 
 def sessions_make(port: int, credentials: dict, users: int) -> dict:
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        prescribers = list(pool.map(lambda u: sign_in(port, u, credentials["password"], None), credentials["prescribers"][:users]))
-        reviewers = list(pool.map(lambda u: sign_in(port, u, credentials["password"], credentials["otp_key_hex"]),
-                                  credentials["reviewers"][:users]))
-    return {"prescribers": prescribers, "reviewers": reviewers, "api_token": credentials["api_token"],
-            "origin": f"https://127.0.0.1:{port}"}
+        prescribers = list(
+            pool.map(lambda u: sign_in(port, u, credentials["password"], None), credentials["prescribers"][:users])
+        )
+        reviewers = list(
+            pool.map(
+                lambda u: sign_in(port, u, credentials["password"], credentials["otp_key_hex"]),
+                credentials["reviewers"][:users],
+            )
+        )
+    return {
+        "prescribers": prescribers,
+        "reviewers": reviewers,
+        "api_token": credentials["api_token"],
+        "origin": f"https://127.0.0.1:{port}",
+    }
 
 
 # ------------------------------------------------------------------ processes
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -181,12 +211,31 @@ def free_port() -> int:
 
 def gunicorn_start(env: dict, port: int, workers: int, threads: int, logfile: Path) -> subprocess.Popen:
     # Sync workers by default; --threads above 1 gives gunicorn's threaded worker (gthread).
-    worker_class = ["--worker-class", "sync"] if threads <= 1 else ["--worker-class", "gthread", "--threads", str(threads)]
-    command = [PY, "-m", "gunicorn", "kineret_pa.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               *worker_class, "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", str(logfile),
-               "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    worker_class = (
+        ["--worker-class", "sync"] if threads <= 1 else ["--worker-class", "gthread", "--threads", str(threads)]
+    )
+    command = [
+        PY,
+        "-m",
+        "gunicorn",
+        "kineret_pa.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        *worker_class,
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--error-logfile",
+        str(logfile),
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         if process.poll() is not None:
@@ -219,11 +268,25 @@ def warm(port: int, sessions: dict) -> None:
     """Compile catalog and snapshots in every worker before measuring."""
     for _ in range(20):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("POST", "/api/v1/determinations", body=json.dumps({"policy": "cigna-dqm008", "date_of_service": "2026-06-15",
-                     "patient": {"age_years": 40, "weight_kg": 70.0}, "diagnosis": "ra",
-                     "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"}, "car_t_therapy": False}),
-                     headers={"X-Forwarded-Proto": "https", "Content-Type": "application/json",
-                              "Authorization": f"Bearer {sessions['api_token']}"})
+        conn.request(
+            "POST",
+            "/api/v1/determinations",
+            body=json.dumps(
+                {
+                    "policy": "cigna-dqm008",
+                    "date_of_service": "2026-06-15",
+                    "patient": {"age_years": 40, "weight_kg": 70.0},
+                    "diagnosis": "ra",
+                    "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
+                    "car_t_therapy": False,
+                }
+            ),
+            headers={
+                "X-Forwarded-Proto": "https",
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {sessions['api_token']}",
+            },
+        )
         conn.getresponse().read()
         conn.close()
 
@@ -256,12 +319,40 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
 
 def locust_run(env: dict, port: int, scenario: str, users: int, seconds: int, workdir: Path, state: dict) -> dict:
     prefix = workdir / f"{scenario}_{users}_{int(time.time() * 1000)}"
-    command = [PY, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--host", f"http://127.0.0.1:{port}",
-               "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--stop-timeout", "5",
-               "--csv", str(prefix), "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
+    command = [
+        PY,
+        "-m",
+        "locust",
+        "-f",
+        str(HERE / "locustfile.py"),
+        "--headless",
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(users),
+        "--run-time",
+        f"{seconds}s",
+        "--stop-timeout",
+        "5",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--exit-code-on-error",
+        "0",
+        "--loglevel",
+        "WARNING",
+    ]
     run_env = dict(env, BENCH_SCENARIO=scenario)
-    process = subprocess.Popen(command, env=run_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"),
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env=run_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(f"{prefix}.log", "w"),
+        start_new_session=True,
+    )
     state["locust"] = process
     state.setdefault("load", []).append(os.getloadavg()[0])
     cpu_before, children_before = cpu_seconds(state), os.times()
@@ -274,8 +365,12 @@ def locust_run(env: dict, port: int, scenario: str, users: int, seconds: int, wo
         state["locust"] = None
     children_after = os.times()  # locust has been waited for: its CPU is in our children's times
     cpu = cpu_used(cpu_before, cpu_seconds(state))
-    cpu["locust"] = (children_after.children_user + children_after.children_system
-                     - children_before.children_user - children_before.children_system)
+    cpu["locust"] = (
+        children_after.children_user
+        + children_after.children_system
+        - children_before.children_user
+        - children_before.children_system
+    )
     stats = stats_read(Path(f"{prefix}_stats.csv"), seconds)
     if stats["total"] is not None and stats["total"]["requests"]:
         stats["total"]["cpu_ms"] = {part: 1000 * used / stats["total"]["requests"] for part, used in cpu.items()}
@@ -291,8 +386,12 @@ def stats_read(path: Path, seconds: int) -> dict:
     with path.open() as handle:
         for row in csv.DictReader(handle):
             rows[row["Name"]] = {
-                "requests": int(row["Request Count"]), "failures": int(row["Failure Count"]), "rps": float(row["Requests/s"]),
-                "p50": float(row["50%"] or 0), "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0),
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
                 "avg": float(row["Average Response Time"] or 0),
             }
     total = rows.pop("Aggregated", None)
@@ -302,11 +401,16 @@ def stats_read(path: Path, seconds: int) -> dict:
 # ------------------------------------------------------------------ wrk: single-request ratios
 
 # The determination wrk sends: the same Cigna request warm() uses, within the base limit (approved).
-WRK_API_BODY = json.dumps({
-    "policy": "cigna-dqm008", "date_of_service": "2026-06-15", "patient": {"age_years": 40, "weight_kg": 70.0},
-    "diagnosis": "ra", "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
-    "car_t_therapy": False,
-})
+WRK_API_BODY = json.dumps(
+    {
+        "policy": "cigna-dqm008",
+        "date_of_service": "2026-06-15",
+        "patient": {"age_years": 40, "weight_kg": 70.0},
+        "diagnosis": "ra",
+        "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
+        "car_t_therapy": False,
+    }
+)
 WRK_LUA = """wrk.method = "{method}"
 wrk.body = {body}
 wrk.headers["X-Forwarded-Proto"] = "https"
@@ -320,22 +424,37 @@ def wrk_run(port: int, scenario: str, connections: int, seconds: int, token: str
     locust spends about as much CPU per request as the app does, so on two shared cores it compresses
     every ratio; wrk leaves the cores to the server, which is what a single-request ratio must measure."""
     if scenario == "api":
-        script = WRK_LUA.format(method="POST", body=json.dumps(WRK_API_BODY),
-                                headers='wrk.headers["Content-Type"] = "application/json"\n'
-                                        f'wrk.headers["Authorization"] = "Bearer {token}"')
+        script = WRK_LUA.format(
+            method="POST",
+            body=json.dumps(WRK_API_BODY),
+            headers='wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {token}"',
+        )
         path = "/api/v1/determinations"
     else:
         script, path = WRK_LUA.format(method="GET", body="nil", headers=""), "/healthz"
     lua = workdir / f"wrk_{scenario}.lua"
     lua.write_text(script)
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua),
-               f"http://127.0.0.1:{port}{path}"]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(lua),
+        f"http://127.0.0.1:{port}{path}",
+    ]
     cpu_before, children_before = cpu_seconds(state), os.times()
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     children_after = os.times()
     cpu = cpu_used(cpu_before, cpu_seconds(state))
-    cpu["wrk"] = (children_after.children_user + children_after.children_system
-                  - children_before.children_user - children_before.children_system)
+    cpu["wrk"] = (
+        children_after.children_user
+        + children_after.children_system
+        - children_before.children_user
+        - children_before.children_system
+    )
     return wrk_parse(done.stdout, cpu)
 
 
@@ -351,23 +470,37 @@ def wrk_parse(output: str, cpu: dict) -> dict:
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     latency = {int(p): _ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.M)}
     requests = int(total.group(1)) if total else 0
-    result = {"rps": float(rps.group(1)) if rps else 0.0, "requests": requests,
-              "failures": (int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0),
-              "p50": latency.get(50), "p90": latency.get(90), "p99": latency.get(99)}
+    result = {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "requests": requests,
+        "failures": (int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0),
+        "p50": latency.get(50),
+        "p90": latency.get(90),
+        "p99": latency.get(99),
+    }
     if requests:
         result["cpu_ms"] = {part: 1000 * used / requests for part, used in cpu.items()}
     return result
 
 
 def wrk_report(results: dict, args) -> list[str]:
-    out = [f"### wrk (one thread, C): the API against /healthz, {args.duration}s per run, "
-           f"{args.wrk_repeats} alternating pairs per level", "",
-           "| size | connections | /healthz req/s | API req/s | API share (median of pairs) | API p50 / p99 ms | "
-           "errors | CPU ms/request app · PostgreSQL · wrk (API) |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    out = [
+        f"### wrk (one thread, C): the API against /healthz, {args.duration}s per run, "
+        f"{args.wrk_repeats} alternating pairs per level",
+        "",
+        "| size | connections | /healthz req/s | API req/s | API share (median of pairs) | API p50 / p99 ms | "
+        "errors | CPU ms/request app · PostgreSQL · wrk (API) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for size in args.sizes:
         for connections in args.users:
-            pairs = [(results.get(("wrk", "healthz", size, connections, i)), results.get(("wrk", "api", size, connections, i)))
-                     for i in range(args.wrk_repeats)]
+            pairs = [
+                (
+                    results.get(("wrk", "healthz", size, connections, i)),
+                    results.get(("wrk", "api", size, connections, i)),
+                )
+                for i in range(args.wrk_repeats)
+            ]
             pairs = [(h, a) for h, a in pairs if h and a and h["rps"]]
             if not pairs:
                 continue
@@ -377,9 +510,11 @@ def wrk_report(results: dict, args) -> list[str]:
             api = sorted((a for _, a in pairs), key=lambda a: a["rps"])[len(pairs) // 2]
             cpu = api.get("cpu_ms") or {}
             cpu_cell = " · ".join(f"{cpu.get(k, 0):.2f}" for k in ("app", "database", "wrk")) if cpu else "—"
-            out.append(f"| {size:,} | {connections} | {h_rps:,.0f} | {api['rps']:,.0f} | {median:.0%} "
-                       f"({', '.join(f'{s:.0%}' for s in shares)}) | {_fmt2(api['p50'])} / {_fmt2(api['p99'])} | "
-                       f"{sum(a['failures'] for _, a in pairs)} | {cpu_cell} |")
+            out.append(
+                f"| {size:,} | {connections} | {h_rps:,.0f} | {api['rps']:,.0f} | {median:.0%} "
+                f"({', '.join(f'{s:.0%}' for s in shares)}) | {_fmt2(api['p50'])} / {_fmt2(api['p99'])} | "
+                f"{sum(a['failures'] for _, a in pairs)} | {cpu_cell} |"
+            )
     out.append("")
     return out
 
@@ -390,13 +525,31 @@ def _fmt2(value) -> str:
 
 # ------------------------------------------------------------------ report
 
+
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory / 1024 / 1024, 1),
-            "postgresql": psql("SHOW server_version"), "python": platform.python_version()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(memory / 1024 / 1024, 1),
+        "postgresql": psql("SHOW server_version"),
+        "python": platform.python_version(),
+    }
 
 
 def report(results: dict, queries: dict, info: dict, args) -> str:
@@ -404,19 +557,27 @@ def report(results: dict, queries: dict, info: dict, args) -> str:
     w = out.append
     kind = "sync workers" if info.get("threads", 1) <= 1 else f"gthread workers × {info['threads']} threads"
     w(f"HTTP benchmark — gunicorn {info['workers']} {kind}, locust on the same machine, {args.duration}s per level")
-    w(f"machine: {info['nproc']} cores, {info['cpu']}, {info['memory_gib']} GiB; PostgreSQL {info['postgresql']}; "
-      f"Python {info['python']}")
+    w(
+        f"machine: {info['nproc']} cores, {info['cpu']}, {info['memory_gib']} GiB; PostgreSQL {info['postgresql']}; "
+        f"Python {info['python']}"
+    )
     w("")
     load = info.get("load") or []
     if load:
-        w(f"load average (1 min) at the start of each locust run: min {min(load):.1f}, median {sorted(load)[len(load) // 2]:.1f}, "
-          f"max {max(load):.1f} on {info['nproc']} cores — above ~{info['nproc'] + 1} means other work shared the CPU")
+        w(
+            f"load average (1 min) at the start of each locust run: min {min(load):.1f}, "
+            f"median {sorted(load)[len(load) // 2]:.1f}, "
+            f"max {max(load):.1f} on {info['nproc']} cores — above ~{info['nproc'] + 1} means other work shared the CPU"
+        )
         w("")
     ceiling = {u: (results.get(("healthz", 0, u)) or {}).get("rps") for u in args.users}
     for size in args.sizes:
         w(f"### {size:,} requests in the database" + (f", {args.drugs:,} drugs" if size == max(args.sizes) else ""))
         w("")
-        w("| scenario | users | req/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors | CPU ms/request: app · PostgreSQL · locust |")
+        w(
+            "| scenario | users | req/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors "
+            "| CPU ms/request: app · PostgreSQL · locust |"
+        )
         w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for scenario in (["healthz"] if size == args.sizes[0] else []) + SCENARIOS:
             for users in args.users:
@@ -429,24 +590,37 @@ def report(results: dict, queries: dict, info: dict, args) -> str:
                 if scenario == "api":
                     reference = (results.get(("healthz_paired", size, users)) or {}).get("rps") or reference
                 ratio = f"{total['rps'] / reference:.0%}" if reference else "—"
-                w(f"| {TITLES[scenario]} | {users} | {total['rps']:,.0f} | {ratio} | {total['p50']:.0f} | {total['p95']:.0f} | "
-                  f"{total['p99']:.0f} | {total['failures']} / {total['requests']:,} | {_cpu_cell(total.get('cpu_ms'))} |")
+                w(
+                    f"| {TITLES[scenario]} | {users} | {total['rps']:,.0f} | {ratio} | {total['p50']:.0f} "
+                    f"| {total['p95']:.0f} | "
+                    f"{total['p99']:.0f} | {total['failures']} / {total['requests']:,} "
+                    f"| {_cpu_cell(total.get('cpu_ms'))} |"
+                )
         paired = [(u, (results.get(("healthz_paired", size, u)) or {}).get("rps")) for u in args.users]
         if any(rps for _, rps in paired):
-            w("The API's share is of a /healthz run made just before it at the same number of users ("
-              + ", ".join(f"{u} users: {rps:,.0f} req/s" for u, rps in paired if rps) + ").")
+            w(
+                "The API's share is of a /healthz run made just before it at the same number of users ("
+                + ", ".join(f"{u} users: {rps:,.0f} req/s" for u, rps in paired if rps)
+                + ")."
+            )
         w("")
     # Per page, side by side: p95 at 8 users (or the middle level) and queries, at each size.
     level = 8 if 8 in args.users else args.users[len(args.users) // 2]
     w(f"### Per page: p95 at {level} users and queries per page, by database size")
     w("")
-    head = "| page | " + " | ".join(f"p95 ms @ {s:,}" for s in args.sizes) + " | " + " | ".join(f"queries @ {s:,}" for s in args.sizes) + " |"
+    head = (
+        "| page | "
+        + " | ".join(f"p95 ms @ {s:,}" for s in args.sizes)
+        + " | "
+        + " | ".join(f"queries @ {s:,}" for s in args.sizes)
+        + " |"
+    )
     w(head)
     w("|---|" + "---:|" * (2 * len(args.sizes)))
     pages: dict[str, dict] = {}
     for size in args.sizes:
         for scenario in SCENARIOS:
-            for name, row in ((results.get(("pages", scenario, size, level)) or {}).items()):
+            for name, row in (results.get(("pages", scenario, size, level)) or {}).items():
                 pages.setdefault(name, {})[("p95", size)] = row["p95"]
     for size in args.sizes:
         for row in (queries.get(size) or {}).get("rows", []):
@@ -454,8 +628,13 @@ def report(results: dict, queries: dict, info: dict, args) -> str:
             pages.setdefault(name, {})[("q", size)] = max(row["queries"], pages.get(name, {}).get(("q", size), 0))
     for name in sorted(pages, key=_page_order):
         cells = pages[name]
-        w(f"| {name} | " + " | ".join(_fmt(cells.get(("p95", s))) for s in args.sizes) + " | "
-          + " | ".join(_fmt(cells.get(("q", s))) for s in args.sizes) + " |")
+        w(
+            f"| {name} | "
+            + " | ".join(_fmt(cells.get(("p95", s))) for s in args.sizes)
+            + " | "
+            + " | ".join(_fmt(cells.get(("q", s))) for s in args.sizes)
+            + " |"
+        )
     w("")
     return "\n".join(out)
 
@@ -471,11 +650,35 @@ def _page_key(page: str) -> str:
 
 
 def _page_order(name: str):
-    order = ["GET /healthz", "POST /api", "GET /requests/ (my", "POST /requests/new", "GET step policy", "POST step policy",
-             "GET step patient", "POST step patient", "GET step diagnosis", "POST step diagnosis", "GET step therapies",
-             "POST step therapies", "GET step concomitant", "POST step concomitant", "GET step screening", "POST step screening",
-             "GET step questions", "POST step questions", "GET step dose", "POST step dose", "GET step review",
-             "POST step review", "GET step finished", "GET /requests/<id>", "GET /review/ (queue)", "GET /review/?", "GET /review/<id>"]
+    order = [
+        "GET /healthz",
+        "POST /api",
+        "GET /requests/ (my",
+        "POST /requests/new",
+        "GET step policy",
+        "POST step policy",
+        "GET step patient",
+        "POST step patient",
+        "GET step diagnosis",
+        "POST step diagnosis",
+        "GET step therapies",
+        "POST step therapies",
+        "GET step concomitant",
+        "POST step concomitant",
+        "GET step screening",
+        "POST step screening",
+        "GET step questions",
+        "POST step questions",
+        "GET step dose",
+        "POST step dose",
+        "GET step review",
+        "POST step review",
+        "GET step finished",
+        "GET /requests/<id>",
+        "GET /review/ (queue)",
+        "GET /review/?",
+        "GET /review/<id>",
+    ]
     return next((i for i, prefix in enumerate(order) if name.startswith(prefix)), len(order)), name
 
 
@@ -484,6 +687,7 @@ def _fmt(value) -> str:
 
 
 # ------------------------------------------------------------------ main
+
 
 def main() -> None:
     global SCENARIOS
@@ -499,8 +703,11 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=900, help="stop starting new runs after this many seconds")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"), help="where the report and raw results go")
     parser.add_argument("--prepare-only", action="store_true", help="build the template databases, then stop")
-    parser.add_argument("--load", default="locust,wrk",
-                        help="load generators: locust (every scenario) and/or wrk (/healthz and the API, paired)")
+    parser.add_argument(
+        "--load",
+        default="locust,wrk",
+        help="load generators: locust (every scenario) and/or wrk (/healthz and the API, paired)",
+    )
     parser.add_argument("--wrk-repeats", type=int, default=3, help="alternating /healthz-API pairs per wrk level")
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
@@ -518,15 +725,22 @@ def main() -> None:
 
     def env_for(db: str) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-        env.update({
-            "DATABASE_URL": db_url(db), "DEBUG": "false", "SECRET_KEY": secret,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "BEHIND_TLS_PROXY": "true",
-            "DJANGO_SETTINGS_MODULE": "bench_settings", "BENCH_STATIC_ROOT": str(static_root),
-            "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]), "LOG_LEVEL": "WARNING",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "AXES_FAILURE_LIMIT": "1000",
-            "MAX_OPEN_DRAFTS": "1000000",  # seed.py gives the bench prescriber ~10% of the requests as drafts
-        })
+        env.update(
+            {
+                "DATABASE_URL": db_url(db),
+                "DEBUG": "false",
+                "SECRET_KEY": secret,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+                "BEHIND_TLS_PROXY": "true",
+                "DJANGO_SETTINGS_MODULE": "bench_settings",
+                "BENCH_STATIC_ROOT": str(static_root),
+                "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
+                "LOG_LEVEL": "WARNING",
+                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                "AXES_FAILURE_LIMIT": "1000",
+                "MAX_OPEN_DRAFTS": "1000000",  # seed.py gives the bench prescriber ~10% of the requests as drafts
+            }
+        )
         return env
 
     state: dict = {"gunicorn": None, "locust": None}
@@ -551,15 +765,25 @@ def main() -> None:
         for size in args.sizes:
             log(f"database with {size:,} requests")
             db_from_template(templates[size])
-            manage(env, "migrate", "--verbosity", "0")        # whatever migrations came after the template
+            manage(env, "migrate", "--verbosity", "0")  # whatever migrations came after the template
             manage(env, "load_policies", "--verbosity", "0")  # idempotent: writes only what differs
             cred_file = workdir / "credentials.json"
-            subprocess.run([PY, str(HERE / "seed.py"), "--users", str(max(args.users)), "--credentials", str(cred_file)],
-                           env=env, check=True, timeout=300, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [PY, str(HERE / "seed.py"), "--users", str(max(args.users)), "--credentials", str(cred_file)],
+                env=env,
+                check=True,
+                timeout=300,
+                stdout=subprocess.DEVNULL,
+            )
             credentials = json.loads(cred_file.read_text())
             query_file = workdir / f"queries_{size}.json"
-            subprocess.run([PY, str(HERE / "queries.py"), "--json", str(query_file)], env=env, check=True, timeout=300,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [PY, str(HERE / "queries.py"), "--json", str(query_file)],
+                env=env,
+                check=True,
+                timeout=300,
+                stdout=subprocess.DEVNULL,
+            )
             queries[size] = json.loads(query_file.read_text())
             port = free_port()
             state["gunicorn"] = gunicorn_start(env, port, args.workers, args.threads, workdir / f"gunicorn_{size}.log")
@@ -577,7 +801,8 @@ def main() -> None:
                                 continue
                             log(f"wrk {scenario} × {connections} connections at {size:,} requests ({i + 1})")
                             results[("wrk", scenario, size, connections, i)] = wrk_run(
-                                port, scenario, connections, args.duration, sessions["api_token"], workdir, state)
+                                port, scenario, connections, args.duration, sessions["api_token"], workdir, state
+                            )
             runs = ((["healthz"] if size == args.sizes[0] else []) + SCENARIOS) if "locust" in args.load else []
             for scenario in runs:
                 for users in args.users:
@@ -610,12 +835,16 @@ def main() -> None:
         q = queries.get(size)
         if q:
             query_text.append(f"Queries per page, in process, warm — {q['requests']:,} requests")
-            query_text += [f"  {r['page']:<54}{r['queries']:>4} queries {r['ms']:>7.1f} ms  {r['status']}" for r in q["rows"]]
+            query_text += [
+                f"  {r['page']:<54}{r['queries']:>4} queries {r['ms']:>7.1f} ms  {r['status']}" for r in q["rows"]
+            ]
     print(text)
     print("\n".join(query_text))
     (out_dir / "http-report.md").write_text(text + "\n\n```\n" + "\n".join(query_text) + "\n```\n")
     raw = {"|".join(map(str, k)): v for k, v in results.items()}
-    (out_dir / "http-results.json").write_text(json.dumps({"machine": info, "results": raw, "queries": queries}, indent=1))
+    (out_dir / "http-results.json").write_text(
+        json.dumps({"machine": info, "results": raw, "queries": queries}, indent=1)
+    )
     shutil.rmtree(workdir, ignore_errors=True)
     log(f"done in {time.time() - started:.0f}s; report in {out_dir / 'http-report.md'}")
 

@@ -8,6 +8,7 @@ The app runs with DEBUG off behind an imagined TLS proxy (BEHIND_TLS_PROXY=true)
 carry X-Forwarded-Proto: https, and the Secure cookies are sent by hand, as the proxy would
 pass them on.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -40,7 +41,9 @@ class BenchUser(FastHttpUser):
         self.n = next(_numbers)
         self.base = {"X-Forwarded-Proto": "https"}
         if SCENARIO in ("form", "review"):
-            session = SESSIONS["prescribers" if SCENARIO == "form" else "reviewers"][self.n % len(SESSIONS["prescribers"])]
+            session = SESSIONS["prescribers" if SCENARIO == "form" else "reviewers"][
+                self.n % len(SESSIONS["prescribers"])
+            ]
             self.base["Cookie"] = f"sessionid={session['sessionid']}; csrftoken={session['csrftoken']}"
             self.origin = SESSIONS["origin"]
         self.rng = random.Random(self.n)
@@ -53,8 +56,9 @@ class BenchUser(FastHttpUser):
 
     def _post_form(self, path, data, name, expect=302):
         headers = dict(self.base, Origin=self.origin, **{"Content-Type": "application/x-www-form-urlencoded"})
-        with self.client.post(path, data=urlencode(data), headers=headers, name=name, allow_redirects=False,
-                              catch_response=True) as r:
+        with self.client.post(
+            path, data=urlencode(data), headers=headers, name=name, allow_redirects=False, catch_response=True
+        ) as r:
             if r.status_code != expect:
                 r.failure(f"status {r.status_code}")
             return r
@@ -69,10 +73,17 @@ class BenchUser(FastHttpUser):
         self._get("/healthz", "GET /healthz")
 
     def scenario_api(self):
-        headers = dict(self.base, Authorization=f"Bearer {SESSIONS['api_token']}", **{"Content-Type": "application/json"})
+        headers = dict(
+            self.base, Authorization=f"Bearer {SESSIONS['api_token']}", **{"Content-Type": "application/json"}
+        )
         body = API_BODIES[self.rng.randrange(len(API_BODIES))]
-        with self.client.post("/api/v1/determinations", data=body, headers=headers, name="POST /api/v1/determinations",
-                              catch_response=True) as r:
+        with self.client.post(
+            "/api/v1/determinations",
+            data=body,
+            headers=headers,
+            name="POST /api/v1/determinations",
+            catch_response=True,
+        ) as r:
             if r.status_code != 200:
                 r.failure(f"status {r.status_code}: {r.text[:200]}")
 

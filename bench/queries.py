@@ -6,6 +6,7 @@ Uses the database DATABASE_URL names, after bench/seed.py --users 1 (bench_presc
 bench_reviewer_0 with their second factor). Each page is requested once to warm the
 per-process caches, then measured: the figure is what a warm worker runs per request.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,10 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from scenarios import API_REQUESTS, WALKS, step_post  # noqa: E402
 
 from kineret_pa.accounts.models import ApiToken  # noqa: E402
 from kineret_pa.pa_requests.models import PARequest  # noqa: E402
-
-from scenarios import API_REQUESTS, WALKS, step_post  # noqa: E402
 
 STEP_URL = re.compile(r"/requests/([0-9a-f-]{36})/edit/([a-z_]+)/$")
 HTTPS = {"HTTP_X_FORWARDED_PROTO": "https", "wsgi.url_scheme": "https"}
@@ -68,8 +68,7 @@ def run() -> list[dict]:
 
     def add(page, queries, ms, response, expect=(200,)):
         status = response.status_code
-        rows.append({"page": page, "queries": queries, "ms": round(ms, 1), "status": status,
-                     "ok": status in expect})
+        rows.append({"page": page, "queries": queries, "ms": round(ms, 1), "status": status, "ok": status in expect})
 
     anonymous = Client(**HTTPS)
     add("GET /healthz", *measure(lambda: anonymous.get("/healthz")))
@@ -77,8 +76,17 @@ def run() -> list[dict]:
     api = Client(**HTTPS)
     token = ApiToken.issue(user=get_user_model().objects.get(username="bench_prescriber_0"), name="bench-queries")[1]
     for data in API_REQUESTS[:: len(API_REQUESTS) // 3]:
-        add(f"POST /api/v1/determinations ({data['policy']})", *measure(lambda: api.post(
-            "/api/v1/determinations", json.dumps(data), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")))
+        add(
+            f"POST /api/v1/determinations ({data['policy']})",
+            *measure(
+                lambda data=data: api.post(
+                    "/api/v1/determinations",
+                    json.dumps(data),
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}",
+                )
+            ),
+        )
 
     prescriber = _signed_in("bench_prescriber_0")
     add("GET /requests/ (my requests)", *measure(lambda: prescriber.get("/requests/")))
@@ -119,8 +127,13 @@ def run() -> list[dict]:
     reviewer = _signed_in("bench_reviewer_0", second_factor=True)
     add("GET /review/ (queue)", *measure(lambda: reviewer.get("/review/")))
     add("GET /review/?page=5", *measure(lambda: reviewer.get("/review/?page=5")))
-    queued = (PARequest.objects.filter(status=PARequest.Status.PENDED).exclude(owner__username="bench_prescriber_0")
-              .order_by("due_at").values_list("pk", flat=True).first())
+    queued = (
+        PARequest.objects.filter(status=PARequest.Status.PENDED)
+        .exclude(owner__username="bench_prescriber_0")
+        .order_by("due_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
     add("GET /review/<id>/ (request)", *measure(lambda: reviewer.get(f"/review/{queued}/")))
     return rows
 

@@ -8,6 +8,7 @@ Seeded requests belong to other prescribers (seed_prescriber_*), with the status
 working system, a real determination computed by the engine and the answers kept as JSON.
 Uses the database DATABASE_URL names. Never run it against a database you care about.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from scenarios import API_REQUESTS, BENCH_PASSWORD  # noqa: E402
 
 from kineret_pa.accounts.models import ApiToken  # noqa: E402
 from kineret_pa.accounts.roles import PRESCRIBER, REVIEWER, roles_ensure  # noqa: E402
@@ -42,19 +44,30 @@ from kineret_pa.policies.models import Drug, DrugName, PolicyVersion  # noqa: E4
 from kineret_pa.policies.services import determination_compute  # noqa: E402
 from kineret_pa.policies.snapshots import revision_bump  # noqa: E402
 
-from scenarios import API_REQUESTS, BENCH_PASSWORD  # noqa: E402
-
 User = get_user_model()
 OTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key: bench reviewers only
 SEED_OWNERS = 50
 STATUS_MIX = [  # (status, weight): what a live system holds
-    (PARequest.Status.APPROVED, 40), (PARequest.Status.PARTIAL, 8), (PARequest.Status.PENDED, 12),
-    (PARequest.Status.REFERRED, 5), (PARequest.Status.INFO_REQUESTED, 3), (PARequest.Status.DENIED, 6),
-    (PARequest.Status.APPEALED, 2), (PARequest.Status.UPHELD, 1), (PARequest.Status.OVERTURNED, 1),
-    (PARequest.Status.EXPIRED, 10), (PARequest.Status.WITHDRAWN, 2), (PARequest.Status.DRAFT, 10),
+    (PARequest.Status.APPROVED, 40),
+    (PARequest.Status.PARTIAL, 8),
+    (PARequest.Status.PENDED, 12),
+    (PARequest.Status.REFERRED, 5),
+    (PARequest.Status.INFO_REQUESTED, 3),
+    (PARequest.Status.DENIED, 6),
+    (PARequest.Status.APPEALED, 2),
+    (PARequest.Status.UPHELD, 1),
+    (PARequest.Status.OVERTURNED, 1),
+    (PARequest.Status.EXPIRED, 10),
+    (PARequest.Status.WITHDRAWN, 2),
+    (PARequest.Status.DRAFT, 10),
 ]
-PROFILE = {"full_name": "Dr Bench Marker", "specialty": "Rheumatology", "npi": "1234567893", "phone": "555-0100",
-           "fax": "555-0101"}
+PROFILE = {
+    "full_name": "Dr Bench Marker",
+    "specialty": "Rheumatology",
+    "npi": "1234567893",
+    "phone": "555-0100",
+    "fax": "555-0101",
+}
 
 
 def users_ensure(count: int) -> dict:
@@ -102,7 +115,9 @@ def drugs_ensure(total: int) -> int:
             suffix = generic.rsplit("-", 1)[1]
             brand = "".join(rng.choice("BCDFGKLMNPRSTVZ") + rng.choice("aeiou") for _ in range(3)).capitalize() + suffix
             names.append(DrugName(drug_id=drug_id, name=brand, normalized=brand.lower(), kind=DrugName.Kind.BRAND))
-            names.append(DrugName(drug_id=drug_id, name=f"BM-{suffix}", normalized=f"bm-{suffix}", kind=DrugName.Kind.ALIAS))
+            names.append(
+                DrugName(drug_id=drug_id, name=f"BM-{suffix}", normalized=f"bm-{suffix}", kind=DrugName.Kind.ALIAS)
+            )
         DrugName.objects.bulk_create(names, batch_size=2000)
     revision_bump()  # bulk_create sends no signals: tell every process the catalog changed
     return len(new)
@@ -110,17 +125,26 @@ def drugs_ensure(total: int) -> int:
 
 def _templates() -> list[dict]:
     """One template per API request: contract request, determination, version, summary."""
-    versions = {(v.policy.code, v.effective_date.isoformat()): v.pk for v in PolicyVersion.objects.select_related("policy")}
+    versions = {
+        (v.policy.code, v.effective_date.isoformat()): v.pk for v in PolicyVersion.objects.select_related("policy")
+    }
     out = []
     for data in API_REQUESTS:
         determination, _, errors = determination_compute(data=data)
         if errors:
             raise SystemExit(f"seed request does not validate: {errors}")
         d = determination.as_dict()
-        out.append({"contract_request": data, "determination": d, "decision": determination.decision,
-                    "policy_version_id": versions[(d["policy"]["code"], d["policy"]["version"])],
-                    "summary": f"{data['policy']} · {data.get('diagnosis', '')}",
-                    "approved_quantity": determination.approved_quantity, "per_days": determination.per_days})
+        out.append(
+            {
+                "contract_request": data,
+                "determination": d,
+                "decision": determination.decision,
+                "policy_version_id": versions[(d["policy"]["code"], d["policy"]["version"])],
+                "summary": f"{data['policy']} · {data.get('diagnosis', '')}",
+                "approved_quantity": determination.approved_quantity,
+                "per_days": determination.per_days,
+            }
+        )
     return out
 
 
@@ -172,19 +196,42 @@ def _requests_bulk(count, rng, owners, reviewer, templates, statuses, weights, n
             t = rng.choice(templates)
             status = rng.choices(statuses, weights)[0]
             submitted = now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 365))
-            pa = PARequest(id=uuid.uuid4(), owner_id=rng.choice(owners), status=status, urgency=rng.choice(["standard"] * 9 + ["expedited"]),
-                           patient_name=f"Patient {rng.randint(1, 10**6)}", member_id=f"MBR-{rng.randint(1, 10**7)}",
-                           created_at=submitted, updated_at=submitted)
+            pa = PARequest(
+                id=uuid.uuid4(),
+                owner_id=rng.choice(owners),
+                status=status,
+                urgency=rng.choice(["standard"] * 9 + ["expedited"]),
+                patient_name=f"Patient {rng.randint(1, 10**6)}",
+                member_id=f"MBR-{rng.randint(1, 10**7)}",
+                created_at=submitted,
+                updated_at=submitted,
+            )
             if status == PARequest.Status.DRAFT:
-                pa.wizard = {"step": "patient", "step_data": {"policy": {"policy-policy": [t["contract_request"]["policy"]]}},
-                             "step_files": {}, "extra_data": {}}
+                pa.wizard = {
+                    "step": "patient",
+                    "step_data": {"policy": {"policy-policy": [t["contract_request"]["policy"]]}},
+                    "step_files": {},
+                    "extra_data": {},
+                }
             else:
-                pa.contract_request, pa.determination, pa.decision = t["contract_request"], t["determination"], t["decision"]
-                pa.policy_version_id, pa.summary, pa.prescriber_snapshot = t["policy_version_id"], t["summary"], snapshot
+                pa.contract_request, pa.determination, pa.decision = (
+                    t["contract_request"],
+                    t["determination"],
+                    t["decision"],
+                )
+                pa.policy_version_id, pa.summary, pa.prescriber_snapshot = (
+                    t["policy_version_id"],
+                    t["summary"],
+                    snapshot,
+                )
                 pa.submitted_at = submitted
                 pa.answers = {"policy": {"policy-policy": [t["contract_request"]["policy"]]}}
-                if status in (PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.APPEALED,
-                              PARequest.Status.INFO_REQUESTED):
+                if status in (
+                    PARequest.Status.PENDED,
+                    PARequest.Status.REFERRED,
+                    PARequest.Status.APPEALED,
+                    PARequest.Status.INFO_REQUESTED,
+                ):
                     pa.due_at = submitted + dt.timedelta(hours=72 if pa.urgency == "standard" else 24)
                 else:
                     pa.decided_at = pa.updated_at = submitted + dt.timedelta(minutes=rng.randint(0, 3000))
@@ -194,8 +241,16 @@ def _requests_bulk(count, rng, owners, reviewer, templates, statuses, weights, n
                         pa.expires_on = (submitted + dt.timedelta(days=365)).date()
                     if status in (PARequest.Status.DENIED, PARequest.Status.UPHELD) and reviewer is not None:
                         pa.decided_by_id = pa.denied_by_id = reviewer.pk
-                events.append(RequestEvent(pa_request_id=pa.id, actor_id=pa.owner_id, kind="submitted", from_status="draft",
-                                           to_status=status, data={"decision": t["decision"]}))
+                events.append(
+                    RequestEvent(
+                        pa_request_id=pa.id,
+                        actor_id=pa.owner_id,
+                        kind="submitted",
+                        from_status="draft",
+                        to_status=status,
+                        data={"decision": t["decision"]},
+                    )
+                )
             rows.append(pa)
         with transaction.atomic():
             PARequest.objects.bulk_create(rows, batch_size=1000)
@@ -218,8 +273,10 @@ def main() -> None:
             Path(args.credentials).write_text(json.dumps(credentials))
     added_drugs = drugs_ensure(args.drugs) if args.drugs else 0
     added_requests = requests_ensure(args.requests) if args.requests else 0
-    print(f"seed: +{added_requests:,} requests (total {PARequest.objects.count():,}), +{added_drugs:,} drugs "
-          f"(total {Drug.objects.count():,}) in {time.perf_counter() - started:.1f}s")
+    print(
+        f"seed: +{added_requests:,} requests (total {PARequest.objects.count():,}), +{added_drugs:,} drugs "
+        f"(total {Drug.objects.count():,}) in {time.perf_counter() - started:.1f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "kineret_pa.core",  # abstract base models only, below every other app of ours
     "kineret_pa.accounts",
     "kineret_pa.policies",
     "kineret_pa.api",
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     # Above everything that reads the database (session, user, second factor, messages, history, axes), so a
     # lost database is a 503 wherever it is noticed; the headers above still go on that 503.
     "kineret_pa.middleware.DatabaseUnavailableMiddleware",
+    # A call with a bearer token to the API goes straight to its view from here: what follows serves browsers.
+    "kineret_pa.middleware.TokenApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kineret_pa.accounts.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",

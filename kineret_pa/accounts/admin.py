@@ -1,4 +1,5 @@
 """Accounts in the admin: who may grant which role, and API tokens."""
+
 from __future__ import annotations
 
 from django.contrib import admin

@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils import timezone
 
-from kineret_pa.policies.revision import REVISION_NONE, revision_sql
+from kineret_pa.core.models import AppendOnlyModel
 
 from .roles import PRESCRIBER, user_is_prescriber
-
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -73,37 +72,39 @@ class ApiToken(models.Model):
         return token, raw
 
     @classmethod
-    def authenticate(cls, raw: str) -> "TokenUse | None":
-        """Who is calling, and the policy-data revision in force, in one round trip.
+    def authenticate(cls, raw: str, *, also_select: str = "NULL") -> "TokenUse | None":
+        """Who is calling, in one round trip, with `also_select` read alongside
+        (a one-value SQL subquery written in code, never taken from input).
 
-        This is every API call's only query: the ORM would take two (token, then revision)
-        and several times the CPU to build them, which was most of a call's cost."""
+        This is every API call's only query: the API reads the policy-data revision this way (accounts
+        need not know where policy data lives); the ORM would take two queries and several times the CPU
+        to build them, which was most of a call's cost."""
         with connection.cursor() as cursor:
-            cursor.execute(_authenticate_sql(), [PRESCRIBER, token_hash(raw)])
+            cursor.execute(_authenticate_sql(also_select), [PRESCRIBER, token_hash(raw)])
             row = cursor.fetchone()
         if row is None:
             return None
-        token_id, user_id, last_used_at, revision, prescriber = row
+        token_id, user_id, last_used_at, also_selected, prescriber = row
         if last_used_at is not None and timezone.is_naive(last_used_at):
             last_used_at = timezone.make_aware(last_used_at, dt.timezone.utc)  # SQLite stores UTC without an offset
         now = timezone.now()
         # Last use to the minute: a write per call would cost more than the determination itself.
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
             cls.objects.filter(pk=token_id).update(last_used_at=now)
-        return TokenUse(user_id=user_id, policy_revision=revision or REVISION_NONE, prescriber=bool(prescriber))
+        return TokenUse(user_id=user_id, prescriber=bool(prescriber), also_selected=also_selected)
 
 
 @dataclass(frozen=True)
 class TokenUse:
     user_id: int
-    policy_revision: str
     prescriber: bool  # whether the token's user has the prescriber role now (roles can change after issue)
+    also_selected: object = None  # the value of authenticate's `also_select`
 
 
 @functools.cache
-def _authenticate_sql() -> str:
-    """An active token (not revoked, its user active) by hash, with the policy-data revision and the user's
-    membership of the Prescriber group as subqueries. Parameters: the group's name, the token's hash."""
+def _authenticate_sql(also_select: str) -> str:
+    """An active token (not revoked, its user active) by hash, with `also_select` and the user's membership
+    of the Prescriber group as subqueries. Parameters: the group's name, the token's hash."""
     q = connection.ops.quote_name
     User = get_user_model()
     token, user, membership = ApiToken._meta, User._meta, User.groups.through._meta
@@ -113,47 +114,10 @@ def _authenticate_sql() -> str:
         f"ON g.{q('id')} = m.{q('group_id')} WHERE m.{q('user_id')} = t.{q('user_id')} AND g.{q('name')} = %s)"
     )
     return (
-        f"SELECT t.{q('id')}, t.{q('user_id')}, t.{q('last_used_at')}, ({revision_sql()}), {prescriber} "
+        f"SELECT t.{q('id')}, t.{q('user_id')}, t.{q('last_used_at')}, ({also_select}), {prescriber} "
         f"FROM {q(token.db_table)} t INNER JOIN {q(user.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
         f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL AND u.{q('is_active')}"
     )
-
-
-class IPAddressHistoricalModel(models.Model):
-    """Adds "from where" to every history record (django-simple-history)."""
-
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-
-MSG_APPEND_ONLY = "Audit records are append-only: they cannot be changed or deleted."
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError(MSG_APPEND_ONLY)
-
-    def delete(self):
-        raise PermissionError(MSG_APPEND_ONLY)
-
-
-class AppendOnlyModel(models.Model):
-    """A record that is written once: no update, no delete, through the model or its querysets."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(MSG_APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(MSG_APPEND_ONLY)
 
 
 class AuditEvent(AppendOnlyModel):

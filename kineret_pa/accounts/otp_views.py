@@ -1,4 +1,5 @@
 """Enrol an authenticator app once, then confirm each sign-in with its six-digit code."""
+
 from __future__ import annotations
 
 import base64
@@ -9,8 +10,8 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.utils import timezone
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django_otp import login as otp_login
@@ -33,7 +34,11 @@ def _wait_message(device: TOTPDevice) -> str | None:
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(label="Six-digit code", max_length=8, widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    token = forms.CharField(
+        label="Six-digit code",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def _next(request) -> str:
@@ -52,7 +57,9 @@ def _qr_svg(url: str) -> str:
 def setup(request):
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect(f"/accounts/otp/verify/?next={_next(request)}")
-    device, _ = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": "Authenticator app"})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if wait := _wait_message(device):
@@ -65,7 +72,11 @@ def setup(request):
         else:
             form.add_error("token", MSG_BAD_CODE)
     secret = base64.b32encode(device.bin_key).decode()
-    return render(request, "registration/otp_setup.html", {"form": form, "secret": secret, "qr": mark_safe(_qr_svg(device.config_url))})
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {"form": form, "secret": secret, "qr": mark_safe(_qr_svg(device.config_url))},
+    )
 
 
 @login_required

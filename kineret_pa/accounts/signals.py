@@ -1,4 +1,5 @@
 """Sign-ins, sign-outs and failures on the record; the request's address on every history row."""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
@@ -16,19 +17,26 @@ def client_ip(request) -> str | None:
 
 @receiver(user_logged_in, dispatch_uid="audit-login")
 def _logged_in(sender, request, user, **kwargs):
-    AuditEvent.objects.create(kind=AuditEvent.Kind.LOGIN, user=user, username=user.get_username(), ip_address=client_ip(request))
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.LOGIN, user=user, username=user.get_username(), ip_address=client_ip(request)
+    )
 
 
 @receiver(user_logged_out, dispatch_uid="audit-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        AuditEvent.objects.create(kind=AuditEvent.Kind.LOGOUT, user=user, username=user.get_username(), ip_address=client_ip(request))
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.LOGOUT, user=user, username=user.get_username(), ip_address=client_ip(request)
+        )
 
 
 @receiver(user_login_failed, dispatch_uid="audit-login-failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
-    AuditEvent.objects.create(kind=AuditEvent.Kind.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150],
-                              ip_address=client_ip(request))
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.LOGIN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        ip_address=client_ip(request),
+    )
 
 
 @receiver(pre_create_historical_record, dispatch_uid="history-ip")

@@ -5,9 +5,17 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from kineret_pa.engine.facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES, TRIAL_MONTHS, NumberFact
+from kineret_pa.engine.facts import (
+    ENUM_FACTS,
+    GROUPS,
+    NUMBER_FACTS,
+    OUTCOMES,
+    TOP_LEVEL_FACTS,
+    TRIAL_MONTHS,
+    NumberFact,
+)
 from kineret_pa.engine.needs import _static
-from kineret_pa.engine.request import GROUPS, ICD10_RE, MAX_ITEMS, MAX_TEXT
+from kineret_pa.engine.request import ICD10_RE, MAX_ITEMS, MAX_TEXT
 from kineret_pa.engine.snapshot import Catalog, Snapshot
 
 WEIGHT = "patient.weight_kg"
@@ -95,8 +103,7 @@ def openapi_document(
                        + list(catalog.diagnosis_aliases))
     policies = sorted(snapshots)
     questions = sorted(catalog.question_codes)
-    top = {path: _fact_schema(path) for path in ("plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
-                                                 "age_support_provided", "preferred_not_appropriate_with_list")}
+    top = {path: _fact_schema(path) for path in TOP_LEVEL_FACTS}
     groups = {
         group: {"type": ["object", "null"], "additionalProperties": False,
                 "properties": {name: _fact_schema(f"{group}.{name}") for name in names}}

@@ -8,9 +8,12 @@ from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from kineret_pa.accounts.models import ApiToken
 from kineret_pa.accounts.roles import user_is_prescriber
+from kineret_pa.middleware import token_api
 from kineret_pa.policies.services import determination_compute
+from kineret_pa.policies.snapshots import PolicyData, policy_data_get
+
+from .selectors import api_caller_get
 
 MSG_AUTH = "Authentication required: send “Authorization: Bearer <token>” or sign in."
 MSG_TOKEN = "The token is not valid or has been revoked."
@@ -35,24 +38,24 @@ class _CsrfCheck(CsrfViewMiddleware):
         return reason
 
 
-def _authenticate(request) -> tuple[str | None, JsonResponse | None]:
-    """(policy-data revision if the token check read it, else None; error response).
-    Bearer tokens need no CSRF; a browser session does."""
+def _authenticate(request) -> tuple[PolicyData | None, JsonResponse | None]:
+    """(the policy data in force, or None; error response, or None). A token's query reads the revision too;
+    a browser session reads it on its own. Bearer tokens need no CSRF; a browser session does."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
-        use = ApiToken.authenticate(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
-        if use is None:
+        caller = api_caller_get(raw_token=raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+        if caller is None:
             return None, errors_response({"auth": [MSG_TOKEN]}, 401, WWW_Authenticate="Bearer")
-        if not use.prescriber:  # a valid token whose user is (no longer) a prescriber: no second factor guards it
+        if not caller.prescriber:  # a valid token whose user is (no longer) a prescriber: no second factor guards it
             return None, errors_response({"auth": [MSG_PRESCRIBERS_ONLY]}, 403)
-        return use.policy_revision, None
+        return caller.policy_data, None
     if request.user.is_authenticated:
         if _CsrfCheck(lambda r: None).process_view(request, None, (), {}) is not None:
             return None, errors_response({"auth": [MSG_CSRF]}, 403)
         if not user_is_prescriber(request.user):
             return None, errors_response({"auth": [MSG_PRESCRIBERS_ONLY]}, 403)
-        return None, None
+        return policy_data_get(), None
     return None, errors_response({"auth": [MSG_AUTH]}, 401, WWW_Authenticate="Bearer")
 
 
@@ -60,11 +63,12 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+@token_api  # a bearer-token call skips the browser's middleware (kineret_pa.middleware.TokenApiMiddleware)
 @csrf_exempt
 def determinations(request):
     if request.method != "POST":
         return errors_response({"request": [MSG_METHOD]}, 405, Allow="POST")
-    revision, problem = _authenticate(request)
+    policy_data, problem = _authenticate(request)
     if problem is not None:
         return problem
     if request.content_type != "application/json":
@@ -77,30 +81,29 @@ def determinations(request):
         return errors_response({"request": [MSG_TOO_DEEP]})
     except (ValueError, UnicodeDecodeError) as error:
         return errors_response({"request": [MSG_JSON.format(problem=error)]})
-    determination, _, errors = determination_compute(data=data, revision=revision)
+    determination, _, errors = determination_compute(data=data, policy_data=policy_data)
     if errors:
         return errors_response(errors)
     return JsonResponse(determination.as_dict(), json_dumps_params={"ensure_ascii": False})
 
 
 def openapi(request):
+    from django.db.models import Min
     from django.utils import timezone
 
     from kineret_pa.engine.request import latest_date_of_service
-    from django.db.models import Min
-
-    from kineret_pa.policies.models import Policy, PolicyVersion
-    from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
+    from kineret_pa.policies.models import PolicyVersion
 
     from .openapi import openapi_document
 
     today = timezone.localdate()
-    versions = {code: version_for(code, today)[0] for code in Policy.objects.values_list("code", flat=True)}
-    snapshots = {code: snapshot_get(version_id) for code, version_id in versions.items() if version_id is not None}
+    policy_data = policy_data_get()
+    versions = {p.code: policy_data.version_for(p.code, today).version_id for p in policy_data.policies}
+    snapshots = {code: policy_data.snapshot(version_id) for code, version_id in versions.items() if version_id is not None}
     # The schema's dates are those every policy has a version for: from the latest first version to a year ahead.
     starts = (PolicyVersion.objects.filter(status=PolicyVersion.Status.ACTIVE)
               .values("policy__code").annotate(first=Min("effective_date")))
     earliest = max((row["first"] for row in starts if row["policy__code"] in snapshots), default=today)
-    document = openapi_document(catalog=catalog_get(), snapshots=snapshots,
+    document = openapi_document(catalog=policy_data.catalog, snapshots=snapshots,
                                 dates=(earliest, latest_date_of_service(today)))
     return JsonResponse(document, json_dumps_params={"indent": 1})

@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, NamedTuple
 
-from .facts import format_number
+from .facts import MSG_WEIGHT_REQUIRED, format_number
 from .request import Request
-from .snapshot import Node, QuantityLimitSnap, Snapshot
+from .snapshot import MEMO_MAX, Node, QuantityLimitSnap, Snapshot
 from .vocabulary import LEAF_KINDS, MET, NA, NOT_MET, REFER, FactRequired, syringes_per_day
 
 EPS = 1e-9
+
+
+def rate_within(quantity: float, days: float, limit_quantity: float, limit_days: float) -> bool:
+    """Whether `quantity` per `days` stays within a limit of `limit_quantity` per `limit_days`: the one rate
+    comparison, for the engine's limits and a reviewer's approval alike (EPS absorbs float division)."""
+    return quantity / days <= limit_quantity / limit_days + EPS
+
+
 _NEGATED = {MET: NOT_MET, NOT_MET: MET}  # NOT keeps refer and na as they are
 # Leaf kind -> evaluator, so Evaluation.node needs one lookup per leaf ("ref" is not a leaf here).
 _LEAF_EVALUATORS = {kind: leaf.evaluate for kind, leaf in LEAF_KINDS.items() if leaf.evaluate is not None}
@@ -34,8 +42,9 @@ class Result:
     missing: tuple[str, ...] = ()  # blank facts this leaf looked at
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
+    # A named tuple rather than a frozen dataclass: as immutable, and a determination makes a dozen of them,
+    # where a frozen dataclass's __init__ (object.__setattr__ per field) costs twice as much.
     clause: str
     met: bool
     text: str
@@ -79,11 +88,51 @@ class Cap:
     base_suffices: bool = False
 
 
+class _NotStatic(Exception):
+    """A pre-evaluation looked at more of the request than its diagnosis."""
+
+
+class _DiagnosisOnly:
+    """A request that shows its diagnosis and raises _NotStatic on anything else it is asked."""
+
+    __slots__ = ("diagnosis",)
+
+    def __init__(self, diagnosis: str | None):
+        self.diagnosis = diagnosis
+
+    def __getattr__(self, name: str) -> Any:
+        raise _NotStatic(name)
+
+
+def static_results(snap: Snapshot, diagnosis: str | None) -> Mapping[str, Result]:
+    """The results of the criteria that depend on nothing but the diagnosis, by key, once per snapshot and diagnosis.
+
+    Most of a policy's tree is such: the diagnosis gates and the branches they close (FEP's RA request skips
+    six of seven diagnosis branches), the indication status, the product's strengths. Which nodes qualify is
+    not declared anywhere: each node is evaluated on a request that shows only the diagnosis, and a node
+    whose evaluation looked at anything else (or failed) is left to be evaluated with each request.
+    """
+    found = snap.memo.get(("static", diagnosis))
+    if found is None:
+        ev = Evaluation(snap, _DiagnosisOnly(diagnosis), static={})  # type: ignore[arg-type]
+        for node in snap.nodes.values():
+            try:
+                ev.node(node)
+            except Exception:  # noqa: BLE001 - _NotStatic, or an error each request will meet in its turn
+                pass
+        found = ev.cache
+        if len(snap.memo) < MEMO_MAX:
+            found = snap.memo.setdefault(("static", diagnosis), found)
+    return found
+
+
 class Evaluation:
-    def __init__(self, snap: Snapshot, req: Request):
+    def __init__(self, snap: Snapshot, req: Request, *, static: Mapping[str, Result] | None = None):
         self.snap = snap
         self.req = req
         self.cache: dict[str, Result] = {}
+        # Shared by every evaluation of this snapshot and diagnosis; looked up after this request's own results.
+        self.static = static_results(snap, req.diagnosis) if static is None else static
         self.missing: dict[str, None] = {}
         self.reasons: list[Reason] = []
         self.shown: set[str] = set()
@@ -92,7 +141,8 @@ class Evaluation:
 
     def node(self, node: Node) -> Result:
         cache = self.cache
-        cached = cache.get(node.key)
+        key = node.key
+        cached = cache.get(key) or self.static.get(key)
         if cached is not None:
             return cached
         kind = node.kind
@@ -118,7 +168,7 @@ class Evaluation:
             # A kind added to LEAF_KINDS after import (or an unknown one: KeyError).
             status, detail, missing = LEAF_KINDS[kind].evaluate(node, self)
             result = Result(node, status, detail, (), missing)
-        cache[node.key] = result
+        cache[key] = result
         return result
 
     def _all(self, node: Node) -> Result:
@@ -206,23 +256,31 @@ class Evaluation:
         # A pre-order walk with an explicit stack (children pushed in reverse, so they
         # come off in policy order) rather than one recursive call per result: most
         # results are NA or gates and are skipped at once.
-        shown, reasons, missing = self.shown, self.reasons, self.missing
+        shown, missing = self.shown, self.missing
+        add, append = shown.add, self.reasons.append
         stack = [result]
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            result = stack.pop()
-            node = result.node
+            result = pop()
             status = result.status
-            if status == NA or node.gate or node.key in shown:
+            if status == NA:
                 continue
-            shown.add(node.key)
-            reasons.append(Reason(node.clause, status == MET, node.text, result.detail))
-            for path in result.missing:
-                missing[path] = None
+            node = result.node
+            key = node.key
+            if node.gate or key in shown:
+                continue
+            add(key)
+            append(Reason(node.clause, status == MET, node.text, result.detail))
+            if result.missing:
+                for path in result.missing:
+                    missing[path] = None
             children = result.children
             if children:
-                if node.kind == "any" and status == MET:
-                    children = [child for child in children if child.status == MET]
-                stack.extend(reversed(children))
+                if status == MET and node.kind == "any":
+                    # _any stops at the alternative that is met, so it is the last result (a gate is never shown).
+                    push(children[-1])
+                else:
+                    extend(reversed(children))
 
     # ------------------------------------------------------------ quantity
 
@@ -240,7 +298,7 @@ class Evaluation:
         if limit.kind == "per_kg":
             weight = req.facts.get("patient.weight_kg")
             if weight is None:
-                raise FactRequired("patient.weight_kg", "Weight is required for a weight-based quantity limit.")
+                raise FactRequired("patient.weight_kg", MSG_WEIGHT_REQUIRED)
             per_day = syringes_per_day(limit.mg_per_kg_day * weight, snap.product_strength_mg)
             period = days or limit.period_days
             return Cap(per_day * period, period, limit,
@@ -261,7 +319,7 @@ class Evaluation:
         table = self.snap.weight_tables[limit.weight_table]
         weight = self.req.facts.get("patient.weight_kg")
         if weight is None:
-            raise FactRequired("patient.weight_kg", "Weight is required for the weight-based quantity table.")
+            raise FactRequired("patient.weight_kg", MSG_WEIGHT_REQUIRED)
         w = format_number(weight)
         if weight <= table.base_sufficient_max_kg:
             return Cap(None, None, limit, f"{w} kg: base limits provide a quantity sufficient", base_suffices=True)
@@ -284,7 +342,7 @@ class Evaluation:
         if cap.limit is not None and cap.limit.one_time:
             return quantity <= cap.quantity  # a one-time override caps the total, not a rate
         days = self.req.facts.get("dose.days_supply") or cap.period_days
-        return quantity / days <= cap.quantity / cap.period_days + EPS
+        return rate_within(quantity, days, cap.quantity, cap.period_days)
 
     def granted(self, cap: Cap) -> tuple[int | None, int | None]:
         if cap.quantity is None:

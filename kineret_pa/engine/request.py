@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import AbstractSet, Any, Mapping, NamedTuple
 
-from .facts import DEFAULTS, ENUM_FACTS, NUMBER_FACTS, OUTCOMES, TRIAL_MONTHS
+from .facts import (
+    DEFAULTS, ENUM_FACTS, GROUPS, NUMBER_FACTS, OUTCOMES, TOP_LEVEL, TOP_LEVEL_FACTS, TRIAL_MONTHS, NumberFact,
+)
 from .snapshot import Catalog
 
 # Messages are constants so tests and the form assert the same words.
@@ -43,32 +45,19 @@ ICD10_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 # ISO 8601 extended calendar date only: fromisoformat alone also takes 20260115 and 2026-W03-4.
 _ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-TOP_LEVEL = {
-    "policy", "plan", "benefit", "request_type", "date_of_service", "patient", "diagnosis",
-    "icd10", "severity", "prescriber", "prior_therapies", "concomitant_drugs", "screening",
-    "dose", "site_of_care", "anakinra_history", "renewal", "car_t_therapy",
-    "age_support_provided", "preferred_not_appropriate_with_list", "answers",
-}
-GROUPS = {
-    "patient": ("age_years", "weight_kg"),
-    "prescriber": ("is_specialist", "consulted_specialist"),
-    "screening": ("tb", "hbv", "active_infection", "live_vaccine", "anakinra_contraindication"),
-    "dose": ("mg_per_day", "quantity", "days_supply", "channel", "max_dose_trial_months", "higher_dose_support_submitted"),
-    "anakinra_history": ("within_90_days", "at_risk_if_changed"),
-    "renewal": ("previously_approved", "clinical_benefit"),
-}
+# The contract's keys (TOP_LEVEL) and groups of facts (GROUPS) are derived from the vocabulary in facts.py.
 
 
-@dataclass(frozen=True, slots=True)
-class Trial:
+class Trial(NamedTuple):
+    # A named tuple rather than a frozen dataclass: as immutable, at half the cost of making one.
     drug: int
     months: float | None
     outcome: str
     index: int
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
+    # A named tuple rather than a frozen dataclass, like Trial: as immutable, and cheaper to make.
     policy: str
     date_of_service: dt.date
     diagnosis: str
@@ -76,7 +65,7 @@ class Request:
     icd10: str | None = None
     prior_therapies: tuple[Trial, ...] | None = None  # None: the list was left blank
     concomitant_drugs: tuple[int, ...] = ()
-    answers: Mapping[str, bool] = field(default_factory=dict)
+    answers: Mapping[str, bool] = MappingProxyType({})
 
     def fact(self, path: str) -> Any:
         return self.facts.get(path)
@@ -127,14 +116,48 @@ def _number(value: Any, spec, path: str, errors: _Errors) -> float | int | None:
     return int(value) if spec.integer else value
 
 
-_TOP_FACTS = (
-    "plan", "benefit", "request_type", "severity", "site_of_care", "car_t_therapy",
-    "age_support_provided", "preferred_not_appropriate_with_list",
+_TOP_FACTS = TOP_LEVEL_FACTS
+_NUMBER = object()  # the kind of a number fact in _FACT_CHECKS
+
+
+def _bounds(spec: NumberFact) -> tuple[float, float, bool, bool]:
+    return spec.minimum, spec.maximum, spec.minimum_exclusive, spec.integer
+
+
+def _in_bounds(value: Any, bounds: tuple[float, float, bool, bool]) -> bool:
+    """Whether _number takes this value as it is (True for no value that it refuses or converts)."""
+    cls = value.__class__
+    low, high, exclusive, integer = bounds
+    return ((cls is int or (cls is float and not integer))
+            and (low < value if exclusive else low <= value) and value <= high)
+
+
+def _fact_check(name: str, path: str) -> tuple[str, str, object, Any]:
+    """(name, path, kind, accepted) for one scalar fact, from its declaration in facts.py.
+
+    A value whose class is `kind` and that is among `accepted` (a number: within `accepted`'s bounds) is what
+    _value would return unchanged, so parse_request takes it inline; any other value goes through _value,
+    which words the error. Most requests are valid: this keeps the common case to a type test and a lookup.
+    """
+    number = NUMBER_FACTS.get(path)
+    if number is not None:
+        return name, path, _NUMBER, _bounds(number)
+    enum = ENUM_FACTS[path]
+    if enum.yes_no:
+        return name, path, bool, frozenset(enum.values)
+    if all(type(value) is str for value in enum.values):
+        return name, path, str, frozenset(enum.values)
+    return name, path, None, ()  # no inline check: _value decides
+
+
+# (group or None for the top level, allowed names, checks): derived once from facts.py, not per request.
+_FACT_CHECKS = (
+    (None, TOP_LEVEL, tuple(_fact_check(path, path) for path in _TOP_FACTS)),
+    *((group, frozenset(names), tuple(_fact_check(name, f"{group}.{name}") for name in names))
+      for group, names in GROUPS.items()),
 )
-# (group, allowed names, ((name, dotted path), ...)): the paths are built once, not per request.
-_GROUP_FACTS = tuple(
-    (group, names, tuple((name, f"{group}.{name}") for name in names)) for group, names in GROUPS.items()
-)
+_TRIAL_KEYS = frozenset({"drug", "months", "outcome"})
+_TRIAL_MONTHS_BOUNDS = _bounds(TRIAL_MONTHS)
 
 
 def _value(path: str, value: Any, errors: _Errors) -> Any:
@@ -162,15 +185,16 @@ def _key(key: Any) -> str:
     return key if len(key) <= MAX_TEXT else key[:MAX_TEXT] + "…"
 
 
-def _object(data: Any, path: str, allowed: set[str] | tuple[str, ...], errors: _Errors) -> dict:
+def _object(data: Any, path: str, allowed: AbstractSet[str], errors: _Errors) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
         errors.add(path, MSG_NOT_OBJECT)
         return {}
-    for key in data:
-        if key not in allowed:
-            errors.add(f"{path}.{_key(key)}" if path else _key(key), MSG_UNKNOWN_FIELD)
+    if not allowed.issuperset(data):  # one test in C for the usual case, the loop only to name the strangers
+        for key in data:
+            if key not in allowed:
+                errors.add(f"{path}.{_key(key)}" if path else _key(key), MSG_UNKNOWN_FIELD)
     return data
 
 
@@ -245,8 +269,17 @@ def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] 
         return None
     trials = []
     for i, item in enumerate(value):
+        # Inline, a well-formed trial of a known drug: what the checks below would accept, unchanged.
+        if item.__class__ is dict and _TRIAL_KEYS.issuperset(item):
+            name, months, outcome = item.get("drug"), item.get("months"), item.get("outcome")
+            if (name.__class__ is str and len(name) <= MAX_TEXT and outcome.__class__ is str and outcome in OUTCOMES
+                    and (months is None or _in_bounds(months, _TRIAL_MONTHS_BOUNDS))):
+                drug = catalog.drug_id(name.strip()) if name.strip() else None
+                if drug is not None:
+                    trials.append(Trial(drug, months, outcome, i))
+                    continue
         path = f"prior_therapies[{i}]"
-        item = _object(item, path, {"drug", "months", "outcome"}, errors)
+        item = _object(item, path, _TRIAL_KEYS, errors)
         if not item:
             if not errors.get(path):
                 errors.add(f"{path}.drug", MSG_REQUIRED)
@@ -275,8 +308,18 @@ def _concomitant(value: Any, catalog: Catalog, errors: _Errors) -> tuple[int, ..
     if len(value) > MAX_ITEMS:
         errors.add("concomitant_drugs", MSG_TOO_MANY.format(n=MAX_ITEMS))
         return ()
-    drugs = (_drug(name, f"concomitant_drugs[{i}]", catalog, errors) for i, name in enumerate(value))
-    return tuple(d for d in drugs if d is not None)
+    drugs = []
+    for i, name in enumerate(value):
+        # Inline, a known drug's name: what _drug would accept; anything else goes through it for the error.
+        if name.__class__ is str and len(name) <= MAX_TEXT:
+            drug = catalog.drug_id(name.strip()) if name.strip() else None
+            if drug is not None:
+                drugs.append(drug)
+                continue
+        drug = _drug(name, f"concomitant_drugs[{i}]", catalog, errors)
+        if drug is not None:
+            drugs.append(drug)
+    return tuple(drugs)
 
 
 def _answers(value: Any, catalog: Catalog, errors: _Errors) -> dict[str, bool]:
@@ -346,21 +389,32 @@ def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Reque
     date_of_service = parse_date(data.get("date_of_service"), errors, today)
 
     facts: dict[str, Any] = {}
-    # Blank values are skipped here rather than in _value: most optional facts are absent.
-    for path in _TOP_FACTS:
-        value = data.get(path)
-        if value is not None:
+    for group, allowed, checks in _FACT_CHECKS:
+        if group is None:
+            section = data
+        else:
+            section = data.get(group)
+            if section is None:  # a group left blank: each of its facts is
+                continue
+            if section.__class__ is not dict or not allowed.issuperset(section):
+                section = _object(section, group, allowed, errors)
+        for name, path, kind, accepted in checks:
+            value = section.get(name)
+            if value is None:  # blank: most optional facts are
+                continue
+            cls = value.__class__
+            if cls is kind:
+                if value in accepted:
+                    facts[path] = value
+                    continue
+            elif kind is _NUMBER and (cls is int or cls is float):  # _in_bounds, inline: six numbers a request
+                low, high, exclusive, integer = accepted
+                if (low < value if exclusive else low <= value) and value <= high and (cls is int or not integer):
+                    facts[path] = value
+                    continue
             value = _value(path, value, errors)
             if value is not None:
                 facts[path] = value
-    for group, names, paths in _GROUP_FACTS:
-        section = _object(data.get(group), group, names, errors)
-        for name, path in paths:
-            value = section.get(name)
-            if value is not None:
-                value = _value(path, value, errors)
-                if value is not None:
-                    facts[path] = value
     for path, default in DEFAULTS.items():
         facts.setdefault(path, default)
 

@@ -190,6 +190,10 @@ class Snapshot:
     product_drug: int | None = None  # the drug this policy governs (anakinra)
     product_strength_mg: float = 100.0
     product_strengths: tuple[float, ...] = (100.0,)
+    # What is worked out from the snapshot alone, on first use, for every later request: the limits and the
+    # duration in scope (below), the criteria results that depend only on the diagnosis (evaluate.py). Not part
+    # of the value, and never stale: the snapshot does not change. Keys are validated values, so few.
+    memo: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def diagnosis_scope(self, diagnosis: str | None) -> frozenset[str] | None:
         """The diagnosis and the groups it belongs to (NOMID: also CAPS); None when unknown (any diagnosis)."""
@@ -199,13 +203,31 @@ class Snapshot:
     def limits_for(self, *, request_type: str, diagnosis: str | None,
                    channel: str | None = None) -> list[QuantityLimitSnap]:
         """The quantity limits that apply, in order (the one rule for the engine, the form and its help)."""
-        scope = self.diagnosis_scope(diagnosis)
-        return [limit for limit in self.limits if _applies(limit, request_type, scope)
-                and (channel is None or not limit.channels or channel in limit.channels)]
+        key = ("limits", request_type, diagnosis, channel)
+        found = self.memo.get(key)
+        if found is None:
+            scope = self.diagnosis_scope(diagnosis)
+            found = tuple(limit for limit in self.limits if _applies(limit, request_type, scope)
+                          and (channel is None or not limit.channels or channel in limit.channels))
+            self._remember(key, found)
+        return list(found)
 
     def duration_for(self, *, request_type: str, diagnosis: str | None) -> DurationSnap | None:
-        scope = self.diagnosis_scope(diagnosis)
-        return next((d for d in self.durations if _applies(d, request_type, scope)), None)
+        key = ("duration", request_type, diagnosis)
+        found = self.memo.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            scope = self.diagnosis_scope(diagnosis)
+            found = next((d for d in self.durations if _applies(d, request_type, scope)), None)
+            self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple, value: Any) -> None:
+        if len(self.memo) < MEMO_MAX:  # a bound, should a caller ever pass unvalidated values
+            self.memo[key] = value
+
+
+MEMO_MAX = 4096
+_UNKNOWN = object()
 
 
 def _applies(item: QuantityLimitSnap | DurationSnap, request_type: str, scope: frozenset[str] | None) -> bool:

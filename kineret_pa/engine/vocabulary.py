@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES, fact_label, format_number
+from .facts import ENUM_FACTS, MSG_WEIGHT_REQUIRED, NUMBER_FACTS, OUTCOMES, fact_label, format_number
 
 MET, NOT_MET, REFER, NA = "met", "not_met", "refer", "na"
 
@@ -179,7 +179,9 @@ def _v_none(p, ctx, errors):
 
 
 # ---------------------------------------------------------------- evaluators
-# `c` is the evaluation context (see evaluate.Evaluation): c.req, c.snap.
+# `c` is the evaluation context (see evaluate.Evaluation): c.req, c.snap. An evaluator reads the request only
+# through c.req and never catches exceptions broadly: evaluate.static_results relies on both to find the results
+# that depend on the diagnosis alone.
 
 
 def _e_diagnosis_in(node, c):
@@ -200,14 +202,24 @@ def _e_status_in(node, c):
     return (REFER if status == "verify" else NOT_MET), detail, ()
 
 
+# (path, type, value) -> "label: words", what _e_fact_in shows for each answer (the commonest leaf), made once.
+_FACT_IN_DETAILS: dict[tuple[str, type, object], str] = {
+    (spec.path, type(value), value): f"{spec.label}: {spec.words(value)}"
+    for spec in ENUM_FACTS.values() for value in spec.values
+}
+
+
 def _e_fact_in(node, c):
     path = node.params["fact"]
     value = c.req.facts.get(path)
-    spec = ENUM_FACTS[path]
     if value is None:
-        return NOT_MET, f"{spec.label}: not answered", (path,)
+        return NOT_MET, f"{ENUM_FACTS[path].label}: not answered", (path,)
     met = value in node.params["values"]
-    return (MET if met else NOT_MET), f"{spec.label}: {spec.words(value)}", ()
+    detail = _FACT_IN_DETAILS.get((path, value.__class__, value))
+    if detail is None:  # a value the vocabulary does not list (never from parse_request)
+        spec = ENUM_FACTS[path]
+        detail = f"{spec.label}: {spec.words(value)}"
+    return (MET if met else NOT_MET), detail, ()
 
 
 def _e_number_compare(node, c):
@@ -412,7 +424,7 @@ def _e_no_concomitant(node, c):
 def _weight(c) -> float:
     weight = c.req.facts.get("patient.weight_kg")
     if weight is None:
-        raise FactRequired("patient.weight_kg", "Weight is required for a weight-based dose or quantity rule.")
+        raise FactRequired("patient.weight_kg", MSG_WEIGHT_REQUIRED)
     return weight
 
 

@@ -7,27 +7,32 @@ engine does, from the request built in services.py.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from kineret_pa.engine.facts import ENUM_FACTS, OUTCOMES
+from kineret_pa.engine.facts import FACTS, NUMBER_FACTS, OUTCOMES, TRIAL_MONTHS, NumberFact, format_number
 from kineret_pa.engine.request import ICD10_RE, MSG_DATE_TOO_FAR, latest_date_of_service, normalize_icd10
 from kineret_pa.engine.snapshot import Catalog, Snapshot
-from kineret_pa.policies.snapshots import policies_get, version_for
+from kineret_pa.engine.vocabulary import syringes_per_day
+from kineret_pa.policies.snapshots import PolicyData
 
 from .models import PrescriberProfile
 
 LB_PER_KG = Decimal("2.20462")
-MAX_KG = Decimal("400")
+_WEIGHT = NUMBER_FACTS["patient.weight_kg"]  # asked in kg or lb: the field is the number and a unit
+MIN_KG, MAX_KG = Decimal(format_number(_WEIGHT.minimum)), Decimal(format_number(_WEIGHT.maximum))
+_AGE = NUMBER_FACTS["patient.age_years"]  # also stated from the date of birth, so checked again there
 
 MSG_NEED_AGE = "Give the date of birth, or the age when the date is not at hand."
 MSG_FUTURE_DOB = "The date of birth cannot be in the future."
-MSG_OLD_DOB = "That date of birth gives an age over 130 years: check the year."
-MSG_WEIGHT_RANGE = "Weight must be more than 0 and at most 400 kg (882 lb)."
+MSG_OLD_DOB = f"That date of birth gives an age over {_AGE.maximum:g} years: check the year."
+MSG_WEIGHT_RANGE = f"Weight must be {_WEIGHT.range_words()} ({MAX_KG * LB_PER_KG:.0f} lb)."
 MSG_WEIGHT_REQUIRED = "This diagnosis has a weight-based rule under this policy: enter the weight on the Patient step."
 MSG_PLAN_REQUIRED = "Choose the plan option: this policy's criteria differ by plan."
 MSG_PLAN_NOT_USED = "This policy has no plan options: leave the plan blank."
@@ -41,34 +46,68 @@ MSG_ANSWER_REQUIRED = "Please answer this question."
 MSG_PROFILE_INCOMPLETE = "Complete your prescriber profile (name, specialty, NPI, phone and fax) before submitting."
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-# The questions a prescriber reads, for the facts the screening step may ask, in order.
-SCREENING_PROMPTS = {
-    "screening.tb": "Latent tuberculosis (TB) test result",
-    "screening.hbv": "Hepatitis B (HBV)",
-    "screening.active_infection": "Does the patient have an active bacterial, invasive fungal, viral or other opportunistic infection?",
-    "screening.live_vaccine": "Will live vaccines be given while on Kineret?",
-    "screening.anakinra_contraindication": "Does the patient have an FDA-labeled contraindication to anakinra (hypersensitivity to E. coli-derived proteins or any component)?",
-    "prescriber.is_specialist": "Are you a specialist in the area of this diagnosis (e.g. a rheumatologist for RA)?",
-    "prescriber.consulted_specialist": "Have you consulted a specialist in the area of this diagnosis?",
-    "site_of_care": "Who will administer Kineret?",
-    "anakinra_history.within_90_days": "Has the patient been treated with anakinra in the past 90 days?",
-    "anakinra_history.at_risk_if_changed": "Is the patient at risk if therapy is changed?",
-    "renewal.previously_approved": "Was anakinra previously approved by this payer for this patient?",
-    "renewal.clinical_benefit": "Has the condition improved or stabilized on anakinra?",
-    "car_t_therapy": "Has the patient been, or will the patient be, treated with CAR T-cell therapy?",
-    "age_support_provided": "Have you provided information supporting anakinra at this patient's age for this indication?",
-    "preferred_not_appropriate_with_list": "Are ALL preferred products not clinically appropriate, and have you listed every preferred product tried?",
-}
+# The form's answer to a yes/no question, as the contract states it.
+_YES_NO_VALUES = {"yes": True, "no": False}
+# What a step adds to its cleaned data: the facts its answers state, by dotted path (services.request_build).
+STEP_FACTS = "facts"
 
 
-def field_name(path: str) -> str:
+def field_name(path: str, group: str = "") -> str:
+    """A fact's field: its dotted path with "__" for ".", less the step's own group (the dose step's prefix
+    already says "dose": "dose-quantity" answers "dose.quantity")."""
+    if group and path.startswith(f"{group}."):
+        path = path[len(group) + 1:]
     return path.replace(".", "__")
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(format_number(value))
+
+
+def number_field(spec: NumberFact, **options) -> forms.Field:
+    """A number's field with the declared range, in the declared precision."""
+    if spec.decimals == 0:
+        low = math.floor(spec.minimum) + 1 if spec.minimum_exclusive else math.ceil(spec.minimum)
+        return forms.IntegerField(min_value=low, max_value=math.floor(spec.maximum), **options)
+    step = Decimal(1).scaleb(-spec.decimals)
+    low = _decimal(spec.minimum) + (step if spec.minimum_exclusive else 0)
+    # One digit more than the maximum needs, so a value just over it reads "at most …", not "too many digits".
+    digits = len(str(int(spec.maximum))) + spec.decimals + 1
+    return forms.DecimalField(min_value=low, max_value=_decimal(spec.maximum), max_digits=digits,
+                              decimal_places=spec.decimals, **options)
+
+
+def fact_field(path: str, *, required: bool = True, select: bool = False, help_text: str | None = None,
+               error_messages: dict[str, str] | None = None) -> forms.Field:
+    """The form field for a fact, from its one declaration in engine/facts.py: the question, help, choices or
+    range, and the value preselected."""
+    spec = FACTS[path]
+    options: dict[str, Any] = {
+        "label": spec.asked, "help_text": spec.help if help_text is None else help_text, "required": required,
+        "initial": spec.default if spec.initial is None else spec.initial,
+    }
+    if error_messages:
+        options["error_messages"] = error_messages
+    if isinstance(spec, NumberFact):
+        return number_field(spec, **options)
+    choices = YES_NO if spec.yes_no else list(spec.answers)
+    if select:
+        return forms.ChoiceField(choices=[("", "Choose…"), *choices], **options)
+    return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **options)
+
+
+def fact_value(value: Any) -> Any:
+    """A cleaned answer as the contract states it: yes/no as true/false, decimals as numbers, blank as None."""
+    if value in ("", None):
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return _YES_NO_VALUES.get(value, value) if isinstance(value, str) else value
 
 
 @dataclass
 class StepContext:
-    catalog: Catalog
+    policy_data: PolicyData  # read once for this request: every step's lookups see one revision
     snapshot: Snapshot | None = None
     needs: frozenset[str] = frozenset()  # facts needed for the chosen diagnosis
     needs_any: frozenset[str] = frozenset()  # facts needed for some diagnosis of this policy
@@ -77,33 +116,51 @@ class StepContext:
     profile: PrescriberProfile | None = None
     questions: list = field(default_factory=list)
     request_type: str = "initial"
-    revision: str | None = None  # the policy-data revision read once for this request
     today: dt.date = field(default_factory=timezone.localdate)
 
-
-def enum_field(path: str, label: str, *, required: bool = True) -> forms.ChoiceField:
-    spec = ENUM_FACTS[path]
-    if spec.yes_no:
-        choices = YES_NO
-    else:
-        choices = [(value, words[0].upper() + words[1:]) for value, words in spec.choices]
-    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, required=required,
-                             error_messages={"required": MSG_ANSWER_REQUIRED})
+    @property
+    def catalog(self) -> Catalog:
+        return self.policy_data.catalog
 
 
 class StepForm(forms.Form):
+    """A step of the form. Its fact fields come from the vocabulary (`ask`); once cleaned, its data holds
+    the facts they state under STEP_FACTS, which is all request_build needs to know of them."""
+
+    group = ""  # the fact group this step is named after: its facts' fields drop the group from their names
+    asks: tuple[str, ...] = ()  # the facts this step names; the screening step asks every fact no step names
+
     def __init__(self, *args, context: StepContext, **kwargs):
         super().__init__(*args, **kwargs)
         self.context = context
+        self.fact_paths: dict[str, str] = {}  # cleaned-data key -> the fact's dotted path
+        self.ask_facts()
+        self.order_fields(self.field_order)
+
+    def ask_facts(self) -> None:
+        """Add the fields of the facts this step asks (for the context's policy and diagnosis)."""
+
+    def ask(self, path: str, **options) -> None:
+        name = field_name(path, self.group)
+        self.fields[name] = fact_field(path, **options)
+        self.fact_paths[name] = path
+
+    def full_clean(self):
+        super().full_clean()
+        # Only where the step asks facts: a formset's blank row must keep its empty (falsy) cleaned data.
+        if self.fact_paths and hasattr(self, "cleaned_data"):
+            self.cleaned_data[STEP_FACTS] = self.facts()
+
+    def facts(self) -> dict[str, Any]:
+        """The facts this step's cleaned answers state, by dotted path; blank answers are left out."""
+        stated = {path: fact_value(self.cleaned_data.get(name)) for name, path in self.fact_paths.items()}
+        return {path: value for path, value in stated.items() if value is not None}
 
 
 class PolicyForm(StepForm):
+    field_order = ("policy", "plan", "benefit", "request_type", "urgency", "expedited_attestation", "date_of_service")
+    asks = ("plan", "benefit", "request_type")
     policy = forms.ChoiceField(label="Payer and policy")
-    plan = forms.ChoiceField(label="Plan option", required=False, help_text="Only for policies with plan options (FEP).")
-    benefit = forms.ChoiceField(label="Benefit the claim is adjudicated through", widget=forms.RadioSelect,
-                                choices=[("pharmacy", "Pharmacy benefit"), ("medical", "Medical benefit")], initial="pharmacy")
-    request_type = forms.ChoiceField(label="Request", widget=forms.RadioSelect, initial="initial",
-                                     choices=[("initial", "New request"), ("renewal", "Renewal (continuation of therapy)")])
     urgency = forms.ChoiceField(label="Urgency", widget=forms.RadioSelect, initial="standard",
                                 choices=[("standard", "Standard"), ("expedited", "Expedited")])
     expedited_attestation = forms.BooleanField(
@@ -115,9 +172,14 @@ class PolicyForm(StepForm):
     date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}),
                                       input_formats=["%Y-%m-%d"])
 
+    def ask_facts(self) -> None:
+        self.ask("plan", required=False, select=True)  # its choices: the chosen policy's plans, below
+        self.ask("benefit")
+        self.ask("request_type")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.policies = {p.code: p for p in policies_get(self.context.revision)}
+        self.policies = {p.code: p for p in self.context.policy_data.policies}
         self.fields["policy"].choices = [("", "Choose…")] + [(p.code, p.label) for p in self.policies.values()]
         plans = dict(plan for p in self.policies.values() for plan in p.plans)
         self.fields["plan"].choices = [("", "Not applicable")] + list(plans.items())
@@ -140,7 +202,7 @@ class PolicyForm(StepForm):
             elif not plan_codes and data.get("plan"):
                 self.add_error("plan", MSG_PLAN_NOT_USED)
             on = data.get("date_of_service")
-            if on and version_for(policy.code, on, self.context.revision)[0] is None:
+            if on and self.context.policy_data.version_for(policy.code, on).version_id is None:
                 self.add_error("date_of_service", MSG_NO_VERSION)
         if data.get("urgency") == "expedited" and not data.get("expedited_attestation"):
             self.add_error("expedited_attestation", MSG_EXPEDITED)
@@ -148,18 +210,22 @@ class PolicyForm(StepForm):
 
 
 class PatientForm(StepForm):
+    group = "patient"
+    field_order = ("patient_name", "date_of_birth", "age_years", "member_id", "weight", "weight_unit")
+    asks = ("patient.age_years", "patient.weight_kg")
     patient_name = forms.CharField(label="Patient name", max_length=120)
     date_of_birth = forms.DateField(label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    age_years = forms.IntegerField(label="Age in years", required=False, min_value=0, max_value=130,
-                                   help_text="Only when the date of birth is not at hand.")
     member_id = forms.CharField(label="Member ID", max_length=40)
-    weight = forms.DecimalField(label="Weight", required=False, max_digits=6, decimal_places=2,
-                                help_text="Used by this policy's weight-based rules (e.g. CAPS, DIRA).")
+    # The weight fact is asked as a number and a unit (its range checked in kg by clean(), which states it in kg).
+    weight = forms.DecimalField(label=_WEIGHT.asked, help_text=_WEIGHT.help, required=False, max_digits=6,
+                                decimal_places=2)
     weight_unit = forms.ChoiceField(label="Unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "patient.weight_kg" not in self.context.needs_any:
+    def ask_facts(self) -> None:
+        self.ask("patient.age_years", required=False)  # or the date of birth: clean() states the age from it
+        if "patient.weight_kg" in self.context.needs_any:
+            self.fact_paths["weight_kg"] = "patient.weight_kg"
+        else:
             del self.fields["weight"], self.fields["weight_unit"]  # no weight-based rule in this policy
 
     def clean_date_of_birth(self):
@@ -174,7 +240,7 @@ class PatientForm(StepForm):
         if born:
             today = self.context.today
             data["age_years"] = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-            if data["age_years"] > 130:
+            if data["age_years"] > _AGE.maximum:
                 self.add_error("date_of_birth", MSG_OLD_DOB)
         elif data.get("age_years") is None and "age_years" not in self.errors:
             self.add_error("age_years", MSG_NEED_AGE)
@@ -182,7 +248,7 @@ class PatientForm(StepForm):
             weight = data.get("weight")
             if weight is not None:
                 kg = weight / LB_PER_KG if data.get("weight_unit") == "lb" else weight
-                if not 0 < kg <= MAX_KG:
+                if not MIN_KG < kg <= MAX_KG:
                     self.add_error("weight", MSG_WEIGHT_RANGE)
                 else:
                     data["weight_kg"] = float(round(kg, 2))
@@ -237,13 +303,11 @@ class DiagnosisForm(StepForm):
     )
     icd10 = forms.CharField(label="ICD-10-CM code", required=False, max_length=10,
                             help_text="Optional when the diagnosis is given by name.")
-    severity = forms.ChoiceField(label="Disease activity", required=False,
-                                 choices=[("", "Choose…"), ("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")])
+    asks = ("severity",)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "severity" not in self.context.needs_any:
-            del self.fields["severity"]
+    def ask_facts(self) -> None:
+        if "severity" in self.context.needs_any:
+            self.ask("severity", required=False, select=True)  # clean() requires it where the diagnosis needs it
 
     def clean(self):
         data = super().clean()
@@ -285,7 +349,7 @@ class DrugField(forms.CharField):
 
 class TherapyForm(StepForm):
     drug = DrugField(label="Drug", max_length=120)
-    months = forms.DecimalField(label="Months", required=False, min_value=0, max_value=600, max_digits=5, decimal_places=1)
+    months = number_field(TRIAL_MONTHS, label=TRIAL_MONTHS.asked, required=False)
     outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…")] + list(OUTCOMES.items()))
 
     def clean_drug(self):
@@ -331,51 +395,57 @@ ConcomitantFormSet = forms.formset_factory(ConcomitantForm, formset=RowsFormSet,
 
 
 class ScreeningForm(StepForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for path, prompt in SCREENING_PROMPTS.items():
+    """Every fact no other step asks, where the policy's criteria look at it: a new fact appears here."""
+
+    def ask_facts(self) -> None:
+        for path in SCREENING_PROMPTS:
             if path in self.context.needs:
-                self.fields[field_name(path)] = enum_field(path, prompt)
+                self.ask(path, error_messages={"required": MSG_ANSWER_REQUIRED})
 
 
 class QuestionsForm(StepForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def ask_facts(self) -> None:
+        # The policy data's questions, not the vocabulary's facts: each answers "answers.<code>".
         for question in self.context.questions:
             self.fields[f"q__{question.code}"] = forms.ChoiceField(
                 label=question.wording, choices=YES_NO, widget=forms.RadioSelect,
                 error_messages={"required": MSG_ANSWER_REQUIRED},
             )
+            self.fact_paths[f"q__{question.code}"] = f"answers.{question.code}"
 
 
 class DoseForm(StepForm):
+    group = "dose"
     mg_per_kg = forms.DecimalField(label="Dose in mg/kg/day", required=False, min_value=Decimal("0.01"), max_value=50,
                                    max_digits=5, decimal_places=2, help_text="Optional: with the weight, it fills the daily dose.")
-    mg_per_day = forms.DecimalField(label="Daily dose (mg/day)", min_value=Decimal("0.01"), max_value=2000, max_digits=7, decimal_places=2)
-    days_supply = forms.IntegerField(label="Days supply", min_value=1, max_value=366, initial=28)
-    channel = forms.ChoiceField(label="Dispensing channel", widget=forms.RadioSelect, initial="retail",
-                                choices=[("retail", "Retail"), ("home_delivery", "Home delivery")])
-    quantity = forms.IntegerField(label="Syringes requested for the days supply", min_value=1, max_value=5000, required=False,
-                                  help_text="Blank: calculated from the dose (100 mg syringes, a new syringe for each dose).")
-    max_dose_trial_months = forms.DecimalField(
-        label="Months tried at the maximum labeled dose with an inadequate response", required=False, min_value=0,
-        max_value=600, max_digits=5, decimal_places=1)
-    higher_dose_support = forms.ChoiceField(
-        label="Have you submitted support (clinical trials, phase III studies, guidelines) for a higher dose or shorter interval?",
-        choices=YES_NO, widget=forms.RadioSelect, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        needs = self.context.needs
+    def ask_facts(self) -> None:
+        # The dose and the quantity it comes to are always asked; the other dose facts where the policy looks.
         if self.context.weight_kg is None:
             del self.fields["mg_per_kg"]
-        if "dose.channel" not in needs:
-            del self.fields["channel"]
-        if "dose.max_dose_trial_months" not in needs:
-            del self.fields["max_dose_trial_months"]
-        if "dose.higher_dose_support_submitted" not in needs:
-            del self.fields["higher_dose_support"]
-        self.fields["mg_per_day"].required = "mg_per_kg" not in self.fields
+        for path in DOSE_FACTS:
+            if path in DOSE_ALWAYS or path in self.context.needs:
+                help_text = None
+                if path == "dose.quantity":
+                    strength = self.strength_mg
+                    help_text = FACTS[path].help.format(strength_mg=format_number(strength)) if strength else ""
+                required = path in DOSE_REQUIRED and not (path == "dose.mg_per_day" and "mg_per_kg" in self.fields)
+                self.ask(path, required=required, help_text=help_text)
+
+    @property
+    def strength_mg(self) -> float | None:
+        """The syringe strength the quantity is counted in: the policy data's, as the engine counts it."""
+        snap = self.context.snapshot
+        return snap.product_strength_mg if snap is not None else None
+
+    @property
+    def strength_words(self) -> str:
+        return format_number(self.strength_mg) if self.strength_mg else ""
+
+    def quantity_for(self, mg_per_day: Decimal | float, days_supply: int) -> int | None:
+        """Syringes for the days supply: a new syringe for each dose (the engine's rule and strength)."""
+        strength = self.strength_mg
+        return syringes_per_day(float(mg_per_day), strength) * days_supply if strength else None
 
     def clean(self):
         data = super().clean()
@@ -387,14 +457,17 @@ class DoseForm(StepForm):
         if data.get("mg_per_day") is None and "mg_per_day" not in self.errors:
             self.add_error("mg_per_day", "Enter the daily dose, or the dose in mg/kg/day.")
         if data.get("mg_per_day") and data.get("days_supply") and not data.get("quantity"):
-            data["quantity"] = syringes_per_day(float(data["mg_per_day"])) * data["days_supply"]
+            data["quantity"] = self.quantity_for(data["mg_per_day"], data["days_supply"])
         return data
 
 
-def syringes_per_day(mg_per_day: float) -> int:
-    from kineret_pa.engine.vocabulary import syringes_per_day as per_day
-
-    return per_day(mg_per_day, 100.0)
+# Which step asks which fact, derived from the forms and the vocabulary: the dose step asks the "dose" group,
+# the first steps the facts they name, and the screening step every other fact (in the vocabulary's order).
+DOSE_FACTS = tuple(path for path in FACTS if path.startswith(f"{DoseForm.group}."))
+DOSE_ALWAYS = frozenset({"dose.mg_per_day", "dose.days_supply", "dose.quantity"})
+DOSE_REQUIRED = frozenset({"dose.mg_per_day", "dose.days_supply", "dose.channel"})
+_ASKED_FIRST = frozenset((*PolicyForm.asks, *PatientForm.asks, *DiagnosisForm.asks, *DOSE_FACTS))
+SCREENING_PROMPTS = {path: spec.asked for path, spec in FACTS.items() if path not in _ASKED_FIRST}
 
 
 class ReviewForm(StepForm):

@@ -5,6 +5,7 @@ asks impacted payers to publish for items and services. That rule leaves drugs o
 figures apply its measures to Kineret's prior authorization voluntarily. A proposed rule,
 CMS-0062-P, would bring drug prior authorization under the same reporting from October 2027.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,9 +26,20 @@ APPROVED = {S.APPROVED, S.OVERTURNED, S.EXPIRED}  # approved as asked (an expire
 PARTIAL = {S.PARTIAL}  # approved for less than asked: counted apart, as CMS-0057-F's approvals are "approved"
 DENIED = {S.DENIED, S.UPHELD, S.APPEALED}
 APPEALS = {S.APPEALED, S.UPHELD, S.OVERTURNED}
-COLUMNS = ["payer", "urgency", "submitted", "decided", "approved_pct", "partial_pct", "denied_pct",
-           "approved_after_appeal_pct", "approved_after_extension_pct", "auto_approved_pct",
-           "mean_hours_to_decision", "median_hours_to_decision"]
+COLUMNS = [
+    "payer",
+    "urgency",
+    "submitted",
+    "decided",
+    "approved_pct",
+    "partial_pct",
+    "denied_pct",
+    "approved_after_appeal_pct",
+    "approved_after_extension_pct",
+    "auto_approved_pct",
+    "mean_hours_to_decision",
+    "median_hours_to_decision",
+]
 
 MSG_BAD_DATE = "“{value}” is not a date: use YYYY-MM-DD."
 MSG_REVERSED = "The period must end after it starts: {start} is not before {end}."
@@ -40,16 +52,28 @@ def _pct(part: int, whole: int) -> float | None:
 def _extended_ids(ids: list) -> set:
     """Requests whose decision timeframe was extended: a reviewer asked for more information (the clock
     stops and restarts in full when the answer comes, see services.pa_request_answer)."""
-    return set(RequestEvent.objects.filter(pa_request_id__in=ids, to_status=S.INFO_REQUESTED)
-               .values_list("pa_request_id", flat=True))
+    return set(
+        RequestEvent.objects.filter(pa_request_id__in=ids, to_status=S.INFO_REQUESTED).values_list(
+            "pa_request_id", flat=True
+        )
+    )
 
 
 def metrics_compute(*, start: dt.date, end: dt.date) -> list[dict]:
     """One row per payer and urgency for requests submitted in [start, end)."""
-    rows = list(PARequest.objects.exclude(status=S.DRAFT)
-                .filter(submitted_at__date__gte=start, submitted_at__date__lt=end)
-                .values_list("pk", "policy_version__policy__payer__name", "urgency", "status", "auto_decided",
-                             "submitted_at", "decided_at"))
+    rows = list(
+        PARequest.objects.exclude(status=S.DRAFT)
+        .filter(submitted_at__date__gte=start, submitted_at__date__lt=end)
+        .values_list(
+            "pk",
+            "policy_version__policy__payer__name",
+            "urgency",
+            "status",
+            "auto_decided",
+            "submitted_at",
+            "decided_at",
+        )
+    )
     extended = _extended_ids([row[0] for row in rows])
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for pk, payer, urgency, status, auto, submitted, decided in rows:
@@ -59,18 +83,24 @@ def metrics_compute(*, start: dt.date, end: dt.date) -> list[dict]:
         decided = [i for i in items if i[3] is not None and i[0] in APPROVED | PARTIAL | DENIED | APPEALS]
         hours = [(d - s).total_seconds() / 3600 for _, _, s, d, _ in decided]
         appeals = [i for i in items if i[0] in APPEALS]
-        table.append({
-            "payer": payer, "urgency": urgency, "submitted": len(items), "decided": len(decided),
-            "approved_pct": _pct(sum(1 for i in decided if i[0] in APPROVED), len(decided)),
-            "partial_pct": _pct(sum(1 for i in decided if i[0] in PARTIAL), len(decided)),
-            "denied_pct": _pct(sum(1 for i in decided if i[0] in DENIED), len(decided)),
-            "approved_after_appeal_pct": _pct(sum(1 for i in appeals if i[0] == S.OVERTURNED), len(appeals)),
-            "approved_after_extension_pct": _pct(
-                sum(1 for i in decided if i[4] and i[0] in APPROVED | PARTIAL), len(decided)),
-            "auto_approved_pct": _pct(sum(1 for i in items if i[1]), len(items)),
-            "mean_hours_to_decision": round(statistics.fmean(hours), 2) if hours else None,
-            "median_hours_to_decision": round(statistics.median(hours), 2) if hours else None,
-        })
+        table.append(
+            {
+                "payer": payer,
+                "urgency": urgency,
+                "submitted": len(items),
+                "decided": len(decided),
+                "approved_pct": _pct(sum(1 for i in decided if i[0] in APPROVED), len(decided)),
+                "partial_pct": _pct(sum(1 for i in decided if i[0] in PARTIAL), len(decided)),
+                "denied_pct": _pct(sum(1 for i in decided if i[0] in DENIED), len(decided)),
+                "approved_after_appeal_pct": _pct(sum(1 for i in appeals if i[0] == S.OVERTURNED), len(appeals)),
+                "approved_after_extension_pct": _pct(
+                    sum(1 for i in decided if i[4] and i[0] in APPROVED | PARTIAL), len(decided)
+                ),
+                "auto_approved_pct": _pct(sum(1 for i in items if i[1]), len(items)),
+                "mean_hours_to_decision": round(statistics.fmean(hours), 2) if hours else None,
+                "median_hours_to_decision": round(statistics.median(hours), 2) if hours else None,
+            }
+        )
     return table
 
 
@@ -103,8 +133,14 @@ def _render(request, *, public: bool):
         for row in table:
             writer.writerow({"period_start": start, "period_end": end, **row})
         return response
-    context = {"table": table, "start": start, "end": end, "errors": errors, "public": public,
-               "raw": {name: request.GET.get(name, "") for name in errors}}
+    context = {
+        "table": table,
+        "start": start,
+        "end": end,
+        "errors": errors,
+        "public": public,
+        "raw": {name: request.GET.get(name, "") for name in errors},
+    }
     return render(request, "pa_requests/metrics.html", context, status=400 if errors else 200)
 
 

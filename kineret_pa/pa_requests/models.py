@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from kineret_pa.accounts.models import AppendOnlyModel
+from kineret_pa.core.models import AppendOnlyModel, IPAddressHistoricalModel
 from kineret_pa.policies.models import PolicyVersion
 
 MSG_NPI = "An NPI is 10 digits whose last digit is the check digit (Luhn, prefix 80840); this one does not check."
@@ -47,6 +47,16 @@ class PrescriberProfile(models.Model):
         return f"{self.full_name}, NPI {self.npi}"
 
 
+class Decision(models.TextChoices):
+    """The engine's decision on a request (the contract's words), labelled as a prescriber reads it until a
+    person decides."""
+
+    APPROVE = "approve", "Approved"
+    PARTIAL = "partial", "Approved for a reduced quantity"
+    DENY = "deny", "Pended for clinical review"  # never an automatic denial: a reviewer decides
+    REFER = "refer", "Referred to a pharmacist"
+
+
 class PARequest(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -74,7 +84,7 @@ class PARequest(models.Model):
     answers = models.JSONField(default=dict, blank=True, help_text="The steps as submitted.")
     contract_request = models.JSONField(null=True, blank=True)
     determination = models.JSONField(null=True, blank=True)
-    decision = models.CharField(max_length=10, blank=True)
+    decision = models.CharField(max_length=10, blank=True, choices=Decision.choices)
     policy_version = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
     patient_name = models.CharField(max_length=120, blank=True)
@@ -88,11 +98,13 @@ class PARequest(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     approved_quantity = models.PositiveIntegerField(null=True, blank=True)
     approved_per_days = models.PositiveSmallIntegerField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
-    denied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    denied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+",
                                   help_text="An appeal goes to another reviewer.")
     # Optimistic lock: a reviewer's decision names the version it was made on.
     row_version = models.PositiveIntegerField(default=0)
@@ -129,7 +141,7 @@ class PARequest(models.Model):
     @property
     def last_decision(self):
         """The latest reviewer decision event: its reasons and note are shown to the prescriber."""
-        return self.events.filter(kind="decided").order_by("-at", "-id").first()
+        return self.events.filter(kind=RequestEvent.Kind.DECIDED).order_by("-at", "-id").first()
 
     @property
     def is_open(self) -> bool:
@@ -144,7 +156,8 @@ class PARequest(models.Model):
         return (self.expires_on - timezone.localdate()).days
 
 
-OPEN_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.INFO_REQUESTED, PARequest.Status.APPEALED}
+OPEN_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.INFO_REQUESTED,
+                 PARequest.Status.APPEALED}
 QUEUE_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.APPEALED}
 APPROVED_STATUSES = {PARequest.Status.APPROVED, PARequest.Status.PARTIAL, PARequest.Status.OVERTURNED}
 
@@ -155,7 +168,11 @@ class ReviewDecisionCode(models.Model):
     code = models.SlugField(unique=True)
     label = models.CharField(max_length=80)
     resulting_status = models.CharField(max_length=20, choices=PARequest.Status.choices)
-    applies_to = models.CharField(max_length=20, choices=[("review", "Pended or referred request"), ("appeal", "Appeal")])
+    class AppliesTo(models.TextChoices):
+        REVIEW = "review", "Pended or referred request"
+        APPEAL = "appeal", "Appeal"
+
+    applies_to = models.CharField(max_length=20, choices=AppliesTo.choices)
     grants_quantity = models.BooleanField(default=False)
     requires_reasons = models.BooleanField(default=False, help_text="A specific unmet criterion must be chosen.")
     order = models.PositiveSmallIntegerField(default=0)
@@ -167,23 +184,25 @@ class ReviewDecisionCode(models.Model):
         return self.label
 
 
-EVENT_WORDS = {
-    "submitted": "Submitted",
-    "decided": "Decision recorded",
-    "withdrawn": "Withdrawn",
-    "appealed": "Appealed",
-    "info_answered": "Answered the request for information",
-    "attachment_added": "Attached a document",
-    "expired": "Approval expired",
-}
-
-
 class RequestEvent(AppendOnlyModel):
     """The request's life on the record, append-only: who, when, what changed, from where."""
 
+    class Kind(models.TextChoices):
+        """What happened; the label is what the request's history says."""
+
+        SUBMITTED = "submitted", "Submitted"
+        DECIDED = "decided", "Decision recorded"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        APPEALED = "appealed", "Appealed"
+        INFO_ANSWERED = "info_answered", "Answered the request for information"
+        ATTACHMENT_ADDED = "attachment_added", "Attached a document"
+        EXPIRED = "expired", "Approval expired"
+
     @property
     def words(self) -> str:
-        return EVENT_WORDS.get(self.kind, self.kind.replace("_", " ").capitalize())
+        if self.kind in self.Kind.values:
+            return self.Kind(self.kind).label
+        return self.kind.replace("_", " ").capitalize()  # a kind recorded by a version that had it
 
     @property
     def change_words(self) -> str:
@@ -194,7 +213,7 @@ class RequestEvent(AppendOnlyModel):
     pa_request = models.ForeignKey(PARequest, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -236,8 +255,6 @@ class Notification(models.Model):
 
 def _register_history() -> None:
     from simple_history import register
-
-    from kineret_pa.accounts.models import IPAddressHistoricalModel
 
     # The draft's step data changes on every step and is kept in the draft itself.
     register(PARequest, bases=[IPAddressHistoricalModel], excluded_fields=["wizard"])

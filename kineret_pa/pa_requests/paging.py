@@ -1,4 +1,5 @@
 """Pages of a list without counting the whole list."""
+
 from __future__ import annotations
 
 
@@ -15,7 +16,7 @@ class PageWithoutCount:
         except (TypeError, ValueError):
             self.number = 1
         start = (self.number - 1) * self.size
-        fetched = list(rows[start:start + self.size + 1])
+        fetched = list(rows[start : start + self.size + 1])
         self.items = fetched[: self.size]
         self.has_next = len(fetched) > self.size
         self.has_previous = self.number > 1

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django import forms
 
+from .models import ReviewDecisionCode
+
 
 class DecisionForm(forms.Form):
     code = forms.ChoiceField(label="Decision", widget=forms.RadioSelect)
@@ -10,14 +12,16 @@ class DecisionForm(forms.Form):
     per_days = forms.IntegerField(label="Per days", required=False, min_value=1, max_value=366)
     duration_months = forms.IntegerField(label="Approval lasts (months)", required=False, min_value=1, max_value=24)
     duration_days = forms.IntegerField(label="or (days)", required=False, min_value=1, max_value=366)
-    reasons = forms.MultipleChoiceField(label="Specific reasons (unmet criteria)", required=False, widget=forms.CheckboxSelectMultiple)
-    note = forms.CharField(label="Note to the prescriber", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.MultipleChoiceField(label="Specific reasons (unmet criteria)", required=False,
+                                        widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label="Note to the prescriber", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
     justification = forms.CharField(label="Override justification", required=False, max_length=2000,
                                     widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text="Needed to approve a request whose criteria the engine found unmet.")
     row_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, codes, unmet, **kwargs):
+    def __init__(self, *args, codes: list[ReviewDecisionCode], unmet: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].choices = [(c.code, c.label) for c in codes]
         self.fields["reasons"].choices = [(r["clause"], f"{r['clause']} — {r['text']}") for r in unmet]
@@ -28,7 +32,8 @@ class AnswerForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    note = forms.CharField(label="What is new (facts, documents, reasons)", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(label="What is new (facts, documents, reasons)", max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class WithdrawForm(forms.Form):

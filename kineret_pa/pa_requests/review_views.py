@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,43 +15,23 @@ from django.views.decorators.http import require_POST
 
 from kineret_pa.accounts.roles import prescriber_required
 from kineret_pa.accounts.signals import client_ip
+from kineret_pa.engine.facts import contract_rows
 from kineret_pa.policies.models import Diagnosis, Payer
 
 from .models import QUEUE_STATUSES, PARequest
 from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, DecisionForm, WithdrawForm
+from .selectors import (
+    attachment_get_for_user, decision_codes_for, pa_request_get_for_reviewer, pa_request_get_for_user, policy_ceiling,
+    review_queue,
+)
 from .services import (
-    MSG_OWN_REQUEST, ConcurrentDecision, attachment_add, attachment_get_for_user, decision_codes_for, pa_request_answer,
-    pa_request_appeal, pa_request_decide, pa_request_get_for_reviewer, pa_request_get_for_user, pa_request_withdraw,
-    policy_ceiling,
+    MSG_OWN_REQUEST, ConcurrentDecision, attachment_add, pa_request_answer, pa_request_appeal, pa_request_decide,
+    pa_request_withdraw,
 )
 from .transitions import IllegalTransition
 
 review_required = permission_required("pa_requests.review_parequest", raise_exception=True)
-
-
-def _queue(request):
-    rows = (PARequest.objects.filter(status__in=QUEUE_STATUSES)
-            .exclude(Q(status=PARequest.Status.APPEALED) & Q(denied_by=request.user))  # appeals go to another reviewer
-            .exclude(owner=request.user)  # so do requests the reviewer submitted (segregation of duties)
-            .order_by("due_at", "submitted_at"))
-    params = request.GET
-    if params.get("payer"):
-        rows = rows.filter(policy_version__policy__payer__slug=params["payer"])
-    if params.get("diagnosis"):
-        rows = rows.filter(contract_request__diagnosis=params["diagnosis"])
-    if params.get("status") in {s.value for s in QUEUE_STATUSES}:
-        rows = rows.filter(status=params["status"])
-    now = timezone.now()
-    if params.get("due") == "overdue":
-        rows = rows.filter(due_at__lt=now)
-    elif params.get("due") == "24h":
-        rows = rows.filter(due_at__lt=now + timezone.timedelta(hours=24))
-    # Only what a row shows, as plain values: each request also holds kilobytes of JSON (answers,
-    # contract request, determination), and loading, decoding and wrapping fifty of them in model
-    # objects was most of the queue's time.
-    return rows.values("id", "status", "urgency", "due_at", "policy_version__policy__code",
-                       "policy_version__policy__payer__name", diagnosis=KeyTextTransform("diagnosis", "contract_request"))
 
 
 @dataclass(frozen=True)
@@ -90,7 +68,8 @@ URGENCY_LABELS = dict(PARequest.Urgency.choices)
 def _queue_row(row: dict, now, diagnosis_names: dict[str, str], url_pattern: str) -> QueueRow:
     due_at = row["due_at"]
     return QueueRow(
-        pk=row["id"], number=PARequest.number_for(row["id"]), url=url_pattern.replace(str(_PLACEHOLDER), str(row["id"])),
+        pk=row["id"], number=PARequest.number_for(row["id"]),
+        url=url_pattern.replace(str(_PLACEHOLDER), str(row["id"])),
         payer=row["policy_version__policy__payer__name"] or "", policy_code=row["policy_version__policy__code"] or "",
         diagnosis=diagnosis_names.get(row["diagnosis"], row["diagnosis"] or ""), status=STATUS_LABELS[row["status"]],
         urgency=URGENCY_LABELS[row["urgency"]], overdue=due_at is not None and due_at < now,
@@ -102,7 +81,7 @@ def _queue_row(row: dict, now, diagnosis_names: dict[str, str], url_pattern: str
 @login_required
 @review_required
 def queue(request):
-    page = PageWithoutCount(_queue(request), request.GET.get("page"))
+    page = PageWithoutCount(review_queue(reviewer=request.user, filters=request.GET), request.GET.get("page"))
     diagnoses = list(Diagnosis.objects.filter(selectable=True).order_by("order"))
     names = {d.slug: d.name for d in diagnoses}
     now = timezone.now()
@@ -114,41 +93,30 @@ def queue(request):
     })
 
 
-def _initial(pa: PARequest) -> dict:
-    ceiling = policy_ceiling(pa) or {}
+def _initial(pa: PARequest, ceiling: dict) -> dict:
     duration = ceiling.get("duration") or {}
     return {"quantity": ceiling.get("approved_quantity"), "per_days": ceiling.get("per_days"),
-            "duration_months": duration.get("months"), "duration_days": duration.get("days"), "row_version": pa.row_version}
-
-
-def _facts(data, prefix="") -> list[tuple[str, str]]:
-    rows = []
-    for key, value in (data or {}).items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            rows += _facts(value, f"{path}.")
-        elif isinstance(value, list):
-            rows.append((path, "; ".join(", ".join(f"{v}" for v in item.values()) if isinstance(item, dict) else str(item)
-                                         for item in value) or "none"))
-        else:
-            rows.append((path, "—" if value is None else str(value)))
-    return rows
+            "duration_months": duration.get("months"), "duration_days": duration.get("days"),
+            "row_version": pa.row_version}
 
 
 @login_required
 @review_required
 def review_detail(request, pk):
-    pa = pa_request_get_for_reviewer(request.user, pk)
+    pa = pa_request_get_for_reviewer(user=request.user, pa_request_id=pk)
     unmet = [r for r in (pa.determination or {}).get("reasons", []) if not r["met"]]
-    form = DecisionForm(request.POST or None, codes=decision_codes_for(pa), unmet=unmet, initial=_initial(pa))
+    ceiling = policy_ceiling(pa_request=pa)  # read once: the form's pre-fill and the decision's bound
+    form = DecisionForm(request.POST or None, codes=decision_codes_for(pa_request=pa), unmet=unmet,
+                        initial=_initial(pa, ceiling))
     clashed = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            pa_request_decide(pa_request_id=pa.pk, reviewer=request.user, expected_version=data["row_version"], code=data["code"],
-                              quantity=data["quantity"], per_days=data["per_days"], duration_months=data["duration_months"],
-                              duration_days=data["duration_days"], reasons=data["reasons"], note=data["note"],
-                              justification=data["justification"], ip=client_ip(request))
+            pa_request_decide(pa_request_id=pa.pk, reviewer=request.user, expected_version=data["row_version"],
+                              code=data["code"], quantity=data["quantity"], per_days=data["per_days"],
+                              duration_months=data["duration_months"], duration_days=data["duration_days"],
+                              reasons=data["reasons"], note=data["note"],
+                              justification=data["justification"], ip=client_ip(request), ceiling=ceiling)
         except ConcurrentDecision as clash:
             messages.error(request, str(clash))  # the form below keeps everything typed
             pa.refresh_from_db()
@@ -163,7 +131,7 @@ def review_detail(request, pk):
             return redirect("review-queue")
     own = pa.owner_id == request.user.pk  # the service refuses it too; no form is offered
     return render(request, "pa_requests/review_detail.html", {
-        "pa": pa, "form": form, "facts": _facts(pa.contract_request), "determination": pa.determination,
+        "pa": pa, "form": form, "facts": contract_rows(pa.contract_request), "determination": pa.determination,
         "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
         "open": (pa.status in QUEUE_STATUSES or clashed) and not own,  # after a clash the typed entries stay
         "own_request": MSG_OWN_REQUEST if own else "",
@@ -175,7 +143,7 @@ def review_detail(request, pk):
 
 
 def _act(request, pk, form_class, action, done_message):
-    pa = pa_request_get_for_user(request.user, pk)
+    pa = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -200,20 +168,22 @@ def withdraw(request, pk):
 @require_POST
 def answer(request, pk):
     return _act(request, pk, AnswerForm, lambda pa, d: pa_request_answer(
-        pa_request=pa, actor=request.user, answer=d["answer"], ip=client_ip(request)), "Answer sent: the review continues.")
+        pa_request=pa, actor=request.user, answer=d["answer"], ip=client_ip(request)),
+        "Answer sent: the review continues.")
 
 
 @prescriber_required
 @require_POST
 def appeal(request, pk):
     return _act(request, pk, AppealForm, lambda pa, d: pa_request_appeal(
-        pa_request=pa, actor=request.user, note=d["note"], ip=client_ip(request)), "Appeal submitted to another reviewer.")
+        pa_request=pa, actor=request.user, note=d["note"], ip=client_ip(request)),
+        "Appeal submitted to another reviewer.")
 
 
 @prescriber_required
 @require_POST
 def attach(request, pk):
-    pa = pa_request_get_for_user(request.user, pk)
+    pa = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
@@ -232,7 +202,7 @@ def attach(request, pk):
 
 @login_required
 def attachment_download(request, pk):
-    attachment = attachment_get_for_user(request.user, pk)
+    attachment = attachment_get_for_user(user=request.user, attachment_id=pk)
     # Always a download, with the sniffed type: never rendered inline by the browser.
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
                         content_type=attachment.content_type)

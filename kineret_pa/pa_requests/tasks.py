@@ -3,6 +3,7 @@
 In development the immediate backend runs a task on the spot; in production the database
 backend queues it and `manage.py db_worker` sends it, outside any web request.
 """
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django_tasks import task

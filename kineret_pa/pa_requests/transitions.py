@@ -5,7 +5,7 @@ from .models import PARequest
 
 S = PARequest.Status
 
-TRANSITIONS: dict[str, set[str]] = {
+TRANSITIONS: dict[PARequest.Status, set[PARequest.Status]] = {
     S.DRAFT: {S.APPROVED, S.PARTIAL, S.PENDED, S.REFERRED},       # submitted: the engine decides or pends
     S.PENDED: {S.APPROVED, S.PARTIAL, S.DENIED, S.INFO_REQUESTED, S.WITHDRAWN},
     S.REFERRED: {S.APPROVED, S.PARTIAL, S.DENIED, S.INFO_REQUESTED, S.WITHDRAWN},
@@ -23,5 +23,6 @@ class IllegalTransition(Exception):
 
 
 def transition_check(current: str, target: str) -> None:
+    """Raises IllegalTransition unless `target` may follow `current` (statuses, or their stored values)."""
     if target not in TRANSITIONS.get(current, set()):
         raise IllegalTransition(f"A request that is “{S(current).label}” cannot become “{S(target).label}”.")

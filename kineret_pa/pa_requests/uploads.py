@@ -1,4 +1,5 @@
 """Attachments are checked by their content, not their name: PDF, PNG or JPEG, size-capped."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -2,6 +2,9 @@
 Every one needs the prescriber role (accounts.roles.prescriber_required), the wizard too (urls.py)."""
 from __future__ import annotations
 
+from enum import IntEnum
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -15,14 +18,15 @@ from kineret_pa.accounts.roles import prescriber_required
 from kineret_pa.engine.needs import facts_needed
 from kineret_pa.policies.models import Question
 from kineret_pa.policies.services import determination_compute
-from kineret_pa.policies.snapshots import catalog_get, drug_options_html, revision_current, snapshot_get, version_for
+from kineret_pa.policies.snapshots import policy_data_get
 
 from . import forms as f
-from .models import APPROVED_STATUSES, PARequest, PrescriberProfile
+from .models import APPROVED_STATUSES, Decision, PARequest, PrescriberProfile
 from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
+from .selectors import pa_request_get_for_user
 from .services import (
-    DECISION_WORDS, STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_get_for_user, pa_request_submit,
+    STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_submit,
     request_build,
 )
 from .storage import step_keys_declared
@@ -43,7 +47,20 @@ FORMSET_STEPS = {"therapies", "concomitant"}
 
 
 def _shows(fact_test):
-    return lambda wizard: fact_test(wizard.context().needs)
+    return lambda wizard: fact_test(wizard.step_context().needs)
+
+
+class Layer(IntEnum):
+    """How far the step context is filled. Each layer is worked out from the answers of earlier steps, so a
+    step's form never needs the layer its own answers feed."""
+    BASE = 0  # the policy data and today: no answer
+    POLICY = 1  # the chosen version's snapshot, and what any diagnosis of it needs: the policy step
+    FULL = 2  # the diagnosis and weight, the facts they need and the questions asked: patient and diagnosis
+
+
+# The layer a step's form is built with (FULL when not listed), and the layer a step's answers feed.
+FORM_LAYER = {"policy": Layer.BASE, "patient": Layer.POLICY, "diagnosis": Layer.POLICY}
+FEEDS = {"policy": Layer.POLICY, "patient": Layer.FULL, "diagnosis": Layer.FULL}
 
 
 class RequestWizard(NamedUrlWizardView):
@@ -60,11 +77,19 @@ class RequestWizard(NamedUrlWizardView):
     }
 
     def dispatch(self, request, *args, **kwargs):
-        self.draft = pa_request_get_for_user(request.user, kwargs["pk"])
+        self.draft = pa_request_get_for_user(user=request.user, pa_request_id=kwargs["pk"])
         if not self.draft.is_draft:
             return redirect("pa-request-detail", pk=self.draft.pk)  # already submitted: one request
         request.pa_draft = self.draft
-        self._contexts: dict[str, f.StepContext] = {}
+        self._policy_data = None  # read on first use, then kept for the whole request
+        # Per-request caches of our own. formtools caches the steps shown and each step's cleaned data in
+        # private attributes whose names and clearing differ between 2.x releases, so the wizard overrides the
+        # public hooks that use them (get_form_list, get_cleaned_data_for_step, post) and keeps its own here.
+        self._context: f.StepContext | None = None
+        self._filled = Layer.BASE
+        self._shown: dict[str, type] | None = None
+        self._resolving_shown = False
+        self._cleaned: dict[str, dict | None] = {}
         return super().dispatch(request, *args, **kwargs)
 
     def get_prefix(self, request, *args, **kwargs):
@@ -73,62 +98,105 @@ class RequestWizard(NamedUrlWizardView):
     def get_step_url(self, step):
         return reverse(self.url_name, kwargs={"pk": self.draft.pk, "step": step})
 
-    # ------------------------------------------------------------ context, in layers
+    # ------------------------------------------------------------ the step context: one per request, in layers
 
-    def _cleaned(self, step: str):
-        return self.get_cleaned_data_for_step(step)
+    def step_context(self, *, through: Layer = Layer.FULL) -> f.StepContext:
+        """The request's step context, filled through `through` on first need and shared by every step's form.
+        A post that changes the answers a layer is worked out from refills that layer, on a new context when
+        the policy changed (`_answers_keep`)."""
+        if self._context is None:
+            # One read of the policy-data revision per request serves every lookup below.
+            if self._policy_data is None:
+                self._policy_data = policy_data_get()
+            self._context = f.StepContext(policy_data=self._policy_data)
+        if through >= Layer.POLICY and self._filled < Layer.POLICY:
+            self._fill_policy(self._context)
+            self._filled = Layer.POLICY
+        if through >= Layer.FULL and self._filled < Layer.FULL:
+            self._fill_full(self._context)
+            self._filled = Layer.FULL
+        return self._context
 
-    def base_context(self) -> f.StepContext:
-        if "base" not in self._contexts:
-            # One read of the policy-data revision per request serves every cached lookup below.
-            self._revision = revision_current()
-            self._contexts["base"] = f.StepContext(catalog=catalog_get(self._revision), revision=self._revision)
-        return self._contexts["base"]
+    def _fill_policy(self, context: f.StepContext) -> None:
+        """The chosen policy version's snapshot, and what any diagnosis of it may need (the first step)."""
+        chosen = self.get_cleaned_data_for_step("policy")
+        if chosen:
+            version_id = context.policy_data.version_for(chosen["policy"], chosen["date_of_service"]).version_id
+            if version_id:
+                context.snapshot = context.policy_data.snapshot(version_id)
+                context.request_type = chosen["request_type"]
+                context.needs_any = facts_needed(context.snapshot, diagnosis=None, request_type=chosen["request_type"])
 
-    def policy_context(self) -> f.StepContext:
-        """The base plus the chosen policy version's snapshot (from the first step)."""
-        if "policy" not in self._contexts:
-            base = self.base_context()
-            context = f.StepContext(catalog=base.catalog, today=base.today, revision=base.revision)
-            chosen = self._cleaned("policy")
-            if chosen:
-                version_id, _ = version_for(chosen["policy"], chosen["date_of_service"], self._revision)
-                if version_id:
-                    context.snapshot = snapshot_get(version_id, self._revision)
-                    context.request_type = chosen["request_type"]
-                    context.needs_any = facts_needed(context.snapshot, diagnosis=None, request_type=chosen["request_type"])
-            self._contexts["policy"] = context
-        return self._contexts["policy"]
+    def _fill_full(self, context: f.StepContext) -> None:
+        """The diagnosis and weight, and the facts needed for them. Sets every field of the layer, so a
+        refill after the patient or diagnosis step changed leaves nothing of the old answers."""
+        diagnosis = self.get_cleaned_data_for_step("diagnosis") or {}
+        context.diagnosis = diagnosis.get("diagnosis_slug")
+        context.weight_kg = (self.get_cleaned_data_for_step("patient") or {}).get("weight_kg")
+        # Unknown diagnosis yet: ask what any diagnosis of this policy might need.
+        context.needs = (facts_needed(context.snapshot, diagnosis=context.diagnosis, request_type=context.request_type)
+                         if context.snapshot is not None else frozenset())
+        codes = [path[len("answers."):] for path in context.needs if path.startswith("answers.")]
+        context.questions = list(Question.objects.filter(code__in=codes).order_by("order")) if codes else []
 
-    def context(self) -> f.StepContext:
-        """Everything: the diagnosis and weight too, and the facts needed for them."""
-        if "full" not in self._contexts:
-            pc = self.policy_context()
-            context = f.StepContext(catalog=pc.catalog, snapshot=pc.snapshot, needs_any=pc.needs_any, today=pc.today,
-                                    revision=pc.revision)
-            context.request_type = pc.request_type
-            diagnosis = self._cleaned("diagnosis") or {}
-            context.diagnosis = diagnosis.get("diagnosis_slug")
-            context.weight_kg = (self._cleaned("patient") or {}).get("weight_kg")
-            if pc.snapshot is not None:
-                # Unknown diagnosis yet: ask what any diagnosis of this policy might need.
-                context.needs = facts_needed(pc.snapshot, diagnosis=context.diagnosis, request_type=pc.request_type)
-            codes = [path[len("answers."):] for path in context.needs if path.startswith("answers.")]
-            context.questions = list(Question.objects.filter(code__in=codes).order_by("order")) if codes else []
-            self._contexts["full"] = context
-        return self._contexts["full"]
+    def _answers_keep(self, step: str, answers: dict[str, list[str]]) -> None:
+        """Keep a step's answers in the draft, and forget what was worked out from its old answers: its
+        cleaned data and, for the steps the context is filled from, that layer on and the steps shown."""
+        stored = self.storage.get_step_data(step)
+        self.storage.set_step_data(step, answers)
+        if stored is not None and dict(stored.lists()) == answers:
+            return
+        self._cleaned.pop(step, None)
+        feeds = FEEDS.get(step)
+        if feeds is None or self._filled < feeds:
+            return  # nothing was worked out from this step's answers yet
+        if feeds == Layer.POLICY:
+            # Another policy: a new context, so nothing of the old policy's snapshot or needs is left over.
+            self._context = f.StepContext(policy_data=self._context.policy_data, today=self._context.today)
+        self._filled = Layer(feeds - 1)
+        self._shown = None
+        # The forms of later steps were validated against the old context.
+        self._cleaned = {name: data for name, data in self._cleaned.items()
+                         if FORM_LAYER.get(name, Layer.FULL) < feeds}
+
+    @cached_property
+    def prescriber_profile(self) -> PrescriberProfile | None:
+        # Read once per request: the review form is built several times in one post, and the page shows it.
+        return PrescriberProfile.objects.filter(user=self.request.user).first()
+
+    # ------------------------------------------------------------ formtools' public hooks
+
+    def get_form_list(self):
+        """The steps shown, resolved once per state of the answers. A condition builds earlier steps' forms;
+        while one is being evaluated every step is available to them (as formtools does)."""
+        if self._shown is None:
+            if self._resolving_shown:
+                return self.form_list.copy()
+            self._resolving_shown = True
+            try:
+                self._shown = {name: form for name, form in self.form_list.items() if self._condition_met(name)}
+            finally:
+                self._resolving_shown = False
+        return self._shown.copy()
+
+    def _condition_met(self, step: str) -> bool:
+        condition = self.condition_dict.get(step, True)
+        return bool(condition(self) if callable(condition) else condition)
+
+    def get_cleaned_data_for_step(self, step):
+        """The step's stored answers, validated once per state of the answers (None when not valid)."""
+        if step not in self.form_list:
+            return None
+        if step not in self._cleaned:
+            form = self.get_form(step=step, data=self.storage.get_step_data(step),
+                                 files=self.storage.get_step_files(step))
+            self._cleaned[step] = form.cleaned_data if form.is_valid() else None
+        return self._cleaned[step]
 
     def get_form_kwargs(self, step=None):
-        if step == "policy":
-            return {"context": self.base_context()}
-        if step in ("patient", "diagnosis"):
-            return {"context": self.policy_context()}
-        context = self.context()
+        context = self.step_context(through=FORM_LAYER.get(step, Layer.FULL))
         if step == "review":
-            # Read once per request: the review form is built several times in one post.
-            if not hasattr(self, "_profile"):
-                self._profile = PrescriberProfile.objects.filter(user=self.request.user).first()
-            context.profile = self._profile
+            context.profile = self.prescriber_profile
         return {"context": context}
 
     def get_form_step_data(self, form):
@@ -143,13 +211,6 @@ class RequestWizard(NamedUrlWizardView):
         data = self.request.POST if data is None else data
         declared = step_keys_declared(form if form is not None else self.get_form(step=step))
         return {key: [value.replace("\x00", "") for value in data.getlist(key)] for key in data if key in declared}
-
-    def _forget_contexts(self):
-        self._contexts.clear()
-        for attr in [a for a in self.__dict__ if a.startswith("_cleaned_data_cache_")]:
-            delattr(self, attr)
-        for attr in ("_resolved_form_list", "_cache_signature"):
-            self.__dict__.pop(attr, None)
 
     def get(self, *args, **kwargs):
         step = kwargs.get("step")
@@ -172,8 +233,7 @@ class RequestWizard(NamedUrlWizardView):
         # Keep whatever was typed, valid or not, before going anywhere: Back, Save and
         # exit, a failed validation and a closed tab all keep the answers.
         self.storage.current_step = step
-        self.storage.set_step_data(step, self._raw(step))
-        self._forget_contexts()
+        self._answers_keep(step, self._raw(step))
         if "wizard_save_exit" in self.request.POST:
             messages.success(self.request, "Draft saved. You can resume it from My requests.")
             return redirect("pa-request-list")
@@ -181,7 +241,18 @@ class RequestWizard(NamedUrlWizardView):
             return self._add_row(step)
         if "wizard_calculate" in self.request.POST and step == "dose":
             return self._calculate()
-        return super().post(*args, **kwargs)
+        # What formtools' post() does from here, through its public hooks only: its own clears private caches.
+        goto = self.request.POST.get("wizard_goto_step")
+        if goto and goto in self.get_form_list():
+            return self.render_goto_step(goto)
+        form = self.get_form(step=step, data=self.request.POST, files=self.request.FILES)
+        if not form.is_valid():
+            return self.render(form)
+        self._answers_keep(step, self.process_step(form))
+        self.storage.set_step_files(step, self.process_step_files(form))
+        if step == self.steps.last:
+            return self.render_done(form, **kwargs)
+        return self.render_next_step(form)
 
     def _add_row(self, step):
         data = self.request.POST.copy()
@@ -189,16 +260,17 @@ class RequestWizard(NamedUrlWizardView):
         total = data.get(key) or "0"
         # A tampered count is taken as one row; never more rows than the step allows.
         data[key] = str(min((int(total) if total.isdigit() else 1) + 1, self.form_list[step].max_num))
-        self.storage.set_step_data(step, self._raw(step, data))
+        self._answers_keep(step, self._raw(step, data))
         return self.render(self.get_form(step=step, data=data))
 
     def _calculate(self):
         form = self.get_form(step="dose", data=self.request.POST)
         if form.is_valid():
             data = self.request.POST.copy()
-            data["dose-mg_per_day"] = str(form.cleaned_data["mg_per_day"])
-            data["dose-quantity"] = str(f.syringes_per_day(float(form.cleaned_data["mg_per_day"])) * form.cleaned_data["days_supply"])
-            self.storage.set_step_data("dose", self._raw("dose", data))
+            cleaned = form.cleaned_data
+            data["dose-mg_per_day"] = str(cleaned["mg_per_day"])
+            data["dose-quantity"] = str(form.quantity_for(cleaned["mg_per_day"], cleaned["days_supply"]))
+            self._answers_keep("dose", self._raw("dose", data))
             form = self.get_form(step="dose", data=data)
         return self.render(form)
 
@@ -206,7 +278,7 @@ class RequestWizard(NamedUrlWizardView):
 
     def _step_list(self):
         shown = list(self.get_form_list())
-        done = set(self.storage.data.get("step_data", {}))
+        done = set(self.storage.data[self.storage.step_data_key])
         return [
             {"name": name, "title": TITLES[name], "url": self.get_step_url(name), "current": name == self.steps.current,
              "visited": name in done}
@@ -222,11 +294,11 @@ class RequestWizard(NamedUrlWizardView):
             "step_list": self._step_list(),
             "is_formset": step in FORMSET_STEPS,
         })
-        catalog = self.base_context().catalog
+        policy_data = self.step_context(through=Layer.BASE).policy_data
         if step in FORMSET_STEPS:
-            context["drug_options"] = drug_options_html(self._revision)
+            context["drug_options"] = policy_data.drug_options_html
         if step == "diagnosis":
-            context["diagnosis_options"] = f.diagnosis_options(catalog)
+            context["diagnosis_options"] = f.diagnosis_options(policy_data.catalog)
         if step == "dose":
             context.update(self._dose_context())
         if step == "review":
@@ -234,40 +306,32 @@ class RequestWizard(NamedUrlWizardView):
         return context
 
     def _dose_context(self):
-        full = self.context()
+        full = self.step_context()
         limits = []
         snap = full.snapshot
         if snap is not None and full.diagnosis:
             limits = snap.limits_for(request_type=full.request_type, diagnosis=full.diagnosis)
         return {"limits": limits, "weight_kg": full.weight_kg}
 
-    def _steps_cleaned(self) -> dict:
-        steps = {}
+    def _review_context(self):
+        steps, summary = {}, []
         for name in self.get_form_list():
             if name == "review":
                 continue
             form = self.get_form(step=name, data=self.storage.get_step_data(name))
             if form.is_valid():
                 steps[name] = form.rows() if name in FORMSET_STEPS else form.cleaned_data
-        return steps
-
-    def _review_context(self):
-        steps = self._steps_cleaned()
-        summary = []
-        for name in self.get_form_list():
-            if name == "review":
-                continue
-            form = self.get_form(step=name, data=self.storage.get_step_data(name))
             summary.append({"title": TITLES[name], "url": self.get_step_url(name), "rows": summarize(form, name),
                             "valid": form.is_valid()})
         precheck = None
         if "policy" in steps:
-            determination, _, errors = determination_compute(data=request_build(steps))
+            context = self.step_context()
+            determination, _, errors = determination_compute(data=request_build(steps), policy_data=context.policy_data,
+                                                             today=context.today)
             precheck = {"determination": determination, "errors": errors,
                         "unmet": [r for r in determination.reasons if not r.met] if determination else [],
-                        "words": DECISION_WORDS.get(determination.decision) if determination else None}
-        profile = PrescriberProfile.objects.filter(user=self.request.user).first()
-        return {"summary": summary, "precheck": precheck, "profile": profile}
+                        "words": Decision(determination.decision).label if determination else None}
+        return {"summary": summary, "precheck": precheck, "profile": self.prescriber_profile}
 
     def done(self, form_list, form_dict=None, **kwargs):
         steps = {name: (form.rows() if name in FORMSET_STEPS else form.cleaned_data)
@@ -297,8 +361,11 @@ def summarize(form, name) -> list[tuple[str, str]]:
             return [("Rows", "to be completed")]
         rows = form.rows()
         if name == "therapies":
-            return [(row["drug"], f"{row['months'] if row.get('months') is not None else '?'} months, "
-                                  f"{dict(f.OUTCOMES)[row['outcome']]}") for row in rows] or [("Prior therapies", "none")]
+            outcomes, therapies = dict(f.OUTCOMES), []
+            for row in rows:
+                months = "?" if row.get("months") is None else row["months"]
+                therapies.append((row["drug"], f"{months} months, {outcomes[row['outcome']]}"))
+            return therapies or [("Prior therapies", "none")]
         return [("Drug", row["drug"]) for row in rows] or [("Concomitant drugs", "none")]
     rows = []
     for bound in form:
@@ -317,7 +384,7 @@ def summarize(form, name) -> list[tuple[str, str]]:
 def decision_words(pa: PARequest) -> str:
     """The engine's decision in a clinician's words until a person decides; then the status."""
     if pa.status == STATUS_FOR_DECISION.get(pa.decision):
-        return DECISION_WORDS[pa.decision]
+        return pa.get_decision_display()
     return pa.get_status_display()
 
 
@@ -344,20 +411,21 @@ def request_new(request):
 
 @prescriber_required
 def request_detail(request, pk):
-    pa = pa_request_get_for_user(request.user, pk)
+    pa = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     if pa.is_draft:
         return redirect("pa-request-step", pk=pa.pk, step=pa.wizard.get("step") or "policy")
     return render(request, "pa_requests/detail.html", {
         "pa": pa, "words": decision_words(pa),
-        "determination": pa.determination, "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
-        "last_decision": pa.last_decision,
-        "answer_form": AnswerForm(), "appeal_form": AppealForm(), "withdraw_form": WithdrawForm(), "attach_form": AttachmentForm(),
+        "determination": pa.determination, "events": pa.events.select_related("actor"),
+        "attachments": pa.attachments.all(), "last_decision": pa.last_decision,
+        "answer_form": AnswerForm(), "appeal_form": AppealForm(), "withdraw_form": WithdrawForm(),
+        "attach_form": AttachmentForm(),
     })
 
 
 @prescriber_required
 def request_letter(request, pk):
-    pa = pa_request_get_for_user(request.user, pk)
+    pa = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     if pa.is_draft:
         return redirect("pa-request-detail", pk=pa.pk)
     return render(request, "pa_requests/letter.html", {
@@ -369,7 +437,7 @@ def request_letter(request, pk):
 @prescriber_required
 @require_POST
 def request_renew(request, pk):
-    original = pa_request_get_for_user(request.user, pk)
+    original = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     if original.status not in APPROVED_STATUSES | {PARequest.Status.EXPIRED}:
         messages.error(request, "A renewal starts from an approval.")
         return redirect("pa-request-detail", pk=original.pk)
@@ -385,7 +453,7 @@ def request_renew(request, pk):
 @prescriber_required
 @require_POST
 def request_discard(request, pk):
-    pa_request_discard(pa_request=pa_request_get_for_user(request.user, pk))
+    pa_request_discard(pa_request=pa_request_get_for_user(user=request.user, pa_request_id=pk))
     messages.info(request, "Draft discarded.")
     return redirect("pa-request-list")
 

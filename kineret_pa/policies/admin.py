@@ -5,6 +5,7 @@ tables, limits, durations, codes); lists with many rows (drug lists, weight tabl
 clinical lists, criteria) open on their own page from a link. Every save bumps the
 policy data revision (signals.py), so the next determination uses the edit.
 """
+
 from __future__ import annotations
 
 import json
@@ -147,8 +148,24 @@ class WeightTableInline(VersionPartInline):
 
 class QuantityLimitInline(VersionPartInline):
     model = m.QuantityLimit
-    fields = ["order", "clause", "text", "request_type", "channel", "diagnoses", "kind", "quantity", "period_days",
-              "mg_per_kg_day", "weight_table", "one_time", "grant", "condition", "duration_months", "duration_days"]
+    fields = [
+        "order",
+        "clause",
+        "text",
+        "request_type",
+        "channel",
+        "diagnoses",
+        "kind",
+        "quantity",
+        "period_days",
+        "mg_per_kg_day",
+        "weight_table",
+        "one_time",
+        "grant",
+        "condition",
+        "duration_months",
+        "duration_days",
+    ]
     # A criterion is searched for rather than listed: a version has up to ~150 and
     # each limit row would repeat them all. The model refuses another version's.
     autocomplete_fields = ["diagnoses", "condition"]
@@ -178,16 +195,24 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
     list_select_related = ["policy"]
     readonly_fields = ["criteria_link"]
     fields = ["policy", "effective_date", "end_date", "status", "source_title", "source_file", "notes", "criteria_link"]
-    inlines = [PolicyDiagnosisInline, DrugListInline, ClinicalListInline, WeightTableInline, QuantityLimitInline,
-               ApprovalDurationInline, Icd10CodeInline]
+    inlines = [
+        PolicyDiagnosisInline,
+        DrugListInline,
+        ClinicalListInline,
+        WeightTableInline,
+        QuantityLimitInline,
+        ApprovalDurationInline,
+        Icd10CodeInline,
+    ]
 
     @admin.display(description="Criteria")
     def criteria_link(self, obj):
         if not obj.pk:
             return "Save the version first, then add its criteria."
         n = obj.criterionnode_set.count()
-        return _changelist_link(m.CriterionNode, f"{_count(n, 'criterion', 'criteria')} — open the criteria",
-                                version__id__exact=obj.pk)
+        return _changelist_link(
+            m.CriterionNode, f"{_count(n, 'criterion', 'criteria')} — open the criteria", version__id__exact=obj.pk
+        )
 
 
 # ---------------------------------------------------------------- drugs and diagnoses
@@ -452,7 +477,14 @@ class WeightRowForm(forms.ModelForm):
 @admin.register(m.WeightRow)
 class WeightRowAdmin(SimpleHistoryAdmin):
     form = WeightRowForm
-    list_display = ["table", "weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity", "home_delivery_quantity"]
+    list_display = [
+        "table",
+        "weight_kg",
+        "max_mg_per_day",
+        "syringes_per_day",
+        "retail_quantity",
+        "home_delivery_quantity",
+    ]
     list_filter = ["table"]
     search_fields = ["table__title", "table__code"]
     ordering = ["table", "weight_kg"]
@@ -466,13 +498,16 @@ class WeightRowAdmin(SimpleHistoryAdmin):
 def params_help() -> str:
     """The leaf kinds with example parameters, so staff need not look them up in code."""
     leaves = format_html_join(
-        "", "<li><code>{}</code> — {}: <code>{}</code></li>",
+        "",
+        "<li><code>{}</code> — {}: <code>{}</code></li>",
         ((kind, leaf.label, json.dumps(leaf.example)) for kind, leaf in LEAF_KINDS.items()),
     )
     inner = ", ".join(INNER_KINDS)
     return format_html(
         "Parameters of a leaf, as JSON. Inner kinds ({}) take <code>{{}}</code>, except “at least”, which takes "
-        "<code>{{\"n\": 2}}</code>. Leaf kinds and example parameters:<ul>{}</ul>", inner, leaves,
+        '<code>{{"n": 2}}</code>. Leaf kinds and example parameters:<ul>{}</ul>',
+        inner,
+        leaves,
     )
 
 
@@ -520,7 +555,17 @@ class CriterionNodeAdmin(VersionPartAdmin):
 
 @admin.register(m.QuantityLimit)
 class QuantityLimitAdmin(VersionPartAdmin):
-    list_display = ["clause", "kind", "channel", "request_type", "quantity", "period_days", "condition", "order", "version"]
+    list_display = [
+        "clause",
+        "kind",
+        "channel",
+        "request_type",
+        "quantity",
+        "period_days",
+        "condition",
+        "order",
+        "version",
+    ]
     list_filter = ["kind", "channel", "request_type", "version__policy", "version"]
     search_fields = ["clause", "text"]
     ordering = ["version", "order"]

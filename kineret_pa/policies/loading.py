@@ -4,6 +4,7 @@ Idempotent: shared vocabularies (drugs, diagnoses, questions, payers) are upsert
 their natural keys; a policy version that already exists is left exactly as policy
 staff may have edited it, unless `replace=True` rebuilds it from the fixture.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,8 @@ def catalog_load(data: dict[str, Any]) -> None:
     # References first, so biosimilars can point at them.
     for item in sorted(data["drugs"], key=lambda d: d.get("biosimilar_of") is not None):
         drug, _ = _upsert(
-            m.Drug, {"biosimilar_of": _drug(item["biosimilar_of"]) if item.get("biosimilar_of") else None},
+            m.Drug,
+            {"biosimilar_of": _drug(item["biosimilar_of"]) if item.get("biosimilar_of") else None},
             generic_name=item["generic"],
         )
         _set_m2m(drug.classes, [classes[c] for c in item.get("classes", [])])
@@ -77,12 +79,21 @@ def catalog_load(data: dict[str, Any]) -> None:
         for name, kind in names:
             _upsert(m.DrugName, {"drug": drug, "name": name, "kind": kind}, normalized=m.normalize_name(name))
     for item in data["products"]:
-        _upsert(m.Product, {"strength_mg": Decimal(str(item["strength_mg"])), "volume_ml": Decimal(str(item["volume_ml"])),
-                            "form": item["form"]}, drug=_drug(item["drug"]), name=item["name"])
+        _upsert(
+            m.Product,
+            {
+                "strength_mg": Decimal(str(item["strength_mg"])),
+                "volume_ml": Decimal(str(item["volume_ml"])),
+                "form": item["form"],
+            },
+            drug=_drug(item["drug"]),
+            name=item["name"],
+        )
     for order, item in enumerate(data["diagnoses"]):
         parent = m.Diagnosis.objects.get(slug=item["parent"]) if item.get("parent") else None
         diagnosis, _ = _upsert(
-            m.Diagnosis, {"name": item["name"], "parent": parent, "selectable": item.get("selectable", True), "order": order},
+            m.Diagnosis,
+            {"name": item["name"], "parent": parent, "selectable": item.get("selectable", True), "order": order},
             slug=item["slug"],
         )
         for alias in item.get("aliases", []):
@@ -100,8 +111,16 @@ def _nodes(version: m.PolicyVersion, items: list[dict], parent: m.CriterionNode 
     for order, item in enumerate(items, start=1):
         key = item.get("key") or (f"{prefix}_{order}" if prefix else f"node_{order}")
         node = m.CriterionNode(
-            version=version, parent=parent, order=order, key=key, clause=item["clause"], text=item["text"],
-            kind=item["kind"], params=item.get("params", {}), gate=item.get("gate", False), root_for=item.get("root_for", ""),
+            version=version,
+            parent=parent,
+            order=order,
+            key=key,
+            clause=item["clause"],
+            text=item["text"],
+            kind=item["kind"],
+            params=item.get("params", {}),
+            gate=item.get("gate", False),
+            root_for=item.get("root_for", ""),
         )
         node.save()
         _nodes(version, item.get("children", []), node, key)
@@ -117,8 +136,13 @@ def _validate_nodes(version: m.PolicyVersion) -> None:
 
 def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
     version = m.PolicyVersion.objects.create(
-        policy=policy, effective_date=data["effective_date"], end_date=data.get("end_date"), status=data["status"],
-        source_title=data["source_title"], source_file=data.get("source_file", ""), notes=data.get("notes", ""),
+        policy=policy,
+        effective_date=data["effective_date"],
+        end_date=data.get("end_date"),
+        status=data["status"],
+        source_title=data["source_title"],
+        source_file=data.get("source_file", ""),
+        notes=data.get("notes", ""),
     )
     version.full_clean()
     plans = {p.code: p for p in m.Plan.objects.filter(payer=policy.payer)}
@@ -127,19 +151,29 @@ def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
         m.PolicyDiagnosis.objects.create(version=version, diagnosis=_diagnoses([item["diagnosis"]])[0], **fields)
     for order, item in enumerate(data.get("drug_lists", [])):
         dl = m.DrugList.objects.create(
-            version=version, code=item["code"], name=item["name"], clause=item["clause"], kind=item.get("kind", "general"),
+            version=version,
+            code=item["code"],
+            name=item["name"],
+            clause=item["clause"],
+            kind=item.get("kind", "general"),
             diagnosis=_diagnoses([item["diagnosis"]])[0] if item.get("diagnosis") else None,
-            required_count=item.get("required_count"), order=order,
+            required_count=item.get("required_count"),
+            order=order,
         )
         dl.plans.set([plans[code] for code in item.get("plans", [])])
         for n, entry in enumerate(item["entries"]):
             entry = {"drug": entry} if isinstance(entry, str) else entry
             m.DrugListEntry.objects.create(
-                drug_list=dl, drug=_drug(entry["drug"]), include_biosimilars=entry.get("include_biosimilars", False),
-                note=entry.get("note", ""), order=n,
+                drug_list=dl,
+                drug=_drug(entry["drug"]),
+                include_biosimilars=entry.get("include_biosimilars", False),
+                note=entry.get("note", ""),
+                order=n,
             )
     for item in data.get("clinical_lists", []):
-        cl = m.ClinicalList.objects.create(version=version, code=item["code"], title=item["title"], clause=item["clause"])
+        cl = m.ClinicalList.objects.create(
+            version=version, code=item["code"], title=item["title"], clause=item["clause"]
+        )
         m.ClinicalListItem.objects.bulk_create(
             m.ClinicalListItem(clinical_list=cl, order=n, text=text) for n, text in enumerate(item["items"], start=1)
         )
@@ -152,11 +186,22 @@ def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
     tables = {}
     for item in data.get("weight_tables", []):
         table = m.WeightTable.objects.create(
-            version=version, code=item["code"], title=item["title"], clause=item["clause"],
-            base_sufficient_max_kg=item["base_sufficient_max_kg"], refer_above_kg=item["refer_above_kg"],
+            version=version,
+            code=item["code"],
+            title=item["title"],
+            clause=item["clause"],
+            base_sufficient_max_kg=item["base_sufficient_max_kg"],
+            refer_above_kg=item["refer_above_kg"],
         )
-        columns = ("weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity", "retail_days",
-                   "home_delivery_quantity", "home_delivery_days")
+        columns = (
+            "weight_kg",
+            "max_mg_per_day",
+            "syringes_per_day",
+            "retail_quantity",
+            "retail_days",
+            "home_delivery_quantity",
+            "home_delivery_days",
+        )
         rows = [dict(zip(columns, row)) for row in item["rows"]]
         problems = m.validate_weight_rows(rows)
         if problems:
@@ -168,20 +213,33 @@ def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
     nodes = {n.key: n for n in version.criterionnode_set.all()}
     for order, item in enumerate(data.get("limits", []), start=1):
         limit = m.QuantityLimit.objects.create(
-            version=version, order=order, clause=item["clause"], text=item["text"],
-            request_type=item.get("request_type", ""), channel=item.get("channel", ""), kind=item["kind"],
-            quantity=item.get("quantity"), period_days=item.get("period_days"), mg_per_kg_day=item.get("mg_per_kg_day"),
+            version=version,
+            order=order,
+            clause=item["clause"],
+            text=item["text"],
+            request_type=item.get("request_type", ""),
+            channel=item.get("channel", ""),
+            kind=item["kind"],
+            quantity=item.get("quantity"),
+            period_days=item.get("period_days"),
+            mg_per_kg_day=item.get("mg_per_kg_day"),
             weight_table=tables[item["weight_table"]] if item.get("weight_table") else None,
-            one_time=item.get("one_time", False), grant=item.get("grant", "limit"),
+            one_time=item.get("one_time", False),
+            grant=item.get("grant", "limit"),
             condition=nodes[item["condition"]] if item.get("condition") else None,
-            duration_months=item.get("duration_months"), duration_days=item.get("duration_days"),
+            duration_months=item.get("duration_months"),
+            duration_days=item.get("duration_days"),
         )
         limit.full_clean()
         limit.diagnoses.set(_diagnoses(item.get("diagnoses", [])))
     for order, item in enumerate(data.get("durations", []), start=1):
         duration = m.ApprovalDuration.objects.create(
-            version=version, order=order, clause=item["clause"], request_type=item.get("request_type", ""),
-            months=item.get("months"), days=item.get("days"),
+            version=version,
+            order=order,
+            clause=item["clause"],
+            request_type=item.get("request_type", ""),
+            months=item.get("months"),
+            days=item.get("days"),
         )
         duration.full_clean()
         duration.diagnoses.set(_diagnoses(item.get("diagnoses", [])))
@@ -191,7 +249,14 @@ def version_load(policy: m.Policy, data: dict[str, Any]) -> m.PolicyVersion:
 def policy_load(data: dict[str, Any], *, replace: bool) -> list[str]:
     payer = m.Payer.objects.get(slug=data["payer"])
     policy, _ = _upsert(
-        m.Policy, {"payer": payer, "number": data["number"], "title": data["title"], "kind": data["kind"], "drug": _drug(data["drug"])},
+        m.Policy,
+        {
+            "payer": payer,
+            "number": data["number"],
+            "title": data["title"],
+            "kind": data["kind"],
+            "drug": _drug(data["drug"]),
+        },
         code=data["code"],
     )
     _set_m2m(policy.plans, list(m.Plan.objects.filter(payer=payer, code__in=data.get("plans", []))))

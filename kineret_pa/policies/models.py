@@ -4,6 +4,7 @@ A policy change is an edit here, never a code change. Each fact lives in one pla
 drugs and diagnoses are shared; lists, limits, tables, durations and criteria belong
 to one policy version.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from kineret_pa.core.models import IPAddressHistoricalModel
 from kineret_pa.engine.vocabulary import ALL_KINDS, INNER_KINDS, ValidationContext, validate_node
 
 REQUEST_TYPE_CHOICES = [("", "Any request type"), ("initial", "Initial"), ("renewal", "Renewal")]
@@ -74,7 +76,9 @@ class Policy(models.Model):
     number = models.CharField(max_length=60, help_text="The payer's own number, e.g. DQM008.")
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    drug = models.ForeignKey("Drug", on_delete=models.PROTECT, related_name="policies", help_text="The drug the policy governs.")
+    drug = models.ForeignKey(
+        "Drug", on_delete=models.PROTECT, related_name="policies", help_text="The drug the policy governs."
+    )
     plans = models.ManyToManyField(Plan, blank=True, help_text="Plan options the policy distinguishes, if any.")
 
     class Meta:
@@ -155,7 +159,11 @@ class Drug(models.Model):
     generic_name = models.CharField(max_length=120, unique=True)
     classes = models.ManyToManyField(DrugClass, blank=True, related_name="drugs")
     biosimilar_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="biosimilars",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="biosimilars",
         help_text="The reference product, for a biosimilar (e.g. adalimumab for adalimumab-bwwd).",
     )
 
@@ -223,7 +231,11 @@ class Diagnosis(models.Model):
     slug = models.SlugField(unique=True, help_text="The contract's diagnosis value, e.g. ra, nomid.")
     name = models.CharField(max_length=160)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
         help_text="A group this diagnosis belongs to (FCAS, MWS and NOMID are CAPS).",
     )
     selectable = models.BooleanField(default=True, help_text="Off for a group, which a request cannot name itself.")
@@ -283,7 +295,9 @@ class VersionPart(models.Model):
 
 class Icd10Code(VersionPart):
     code_from = models.CharField("code", max_length=10, help_text="A code, or the first code of a range.")
-    code_to = models.CharField("through", max_length=10, blank=True, help_text="Last code of a range; blank for one code.")
+    code_to = models.CharField(
+        "through", max_length=10, blank=True, help_text="Last code of a range; blank for one code."
+    )
     description = models.CharField(max_length=200)
     diagnoses = models.ManyToManyField(Diagnosis, related_name="icd10_codes")
 
@@ -299,7 +313,9 @@ class Icd10Code(VersionPart):
         self.code_from = self.code_from.strip().upper()
         self.code_to = self.code_to.strip().upper()
         if self.code_to and (len(self.code_to) != len(self.code_from) or self.code_to < self.code_from):
-            raise ValidationError({"code_to": "The last code of a range must have as many characters as the first and come after it."})
+            raise ValidationError(
+                {"code_to": "The last code of a range must have as many characters as the first and come after it."}
+            )
 
 
 class PolicyDiagnosis(VersionPart):
@@ -314,9 +330,15 @@ class PolicyDiagnosis(VersionPart):
     labeled_min_age = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     labeled_max_age = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     fda_max_mg_per_day = models.DecimalField("FDA max mg/day", max_digits=8, decimal_places=2, null=True, blank=True)
-    fda_max_mg_per_kg_day = models.DecimalField("FDA max mg/kg/day", max_digits=6, decimal_places=2, null=True, blank=True)
-    compendia_max_mg_per_day = models.DecimalField("compendia max mg/day", max_digits=8, decimal_places=2, null=True, blank=True)
-    compendia_max_mg_per_kg_day = models.DecimalField("compendia max mg/kg/day", max_digits=6, decimal_places=2, null=True, blank=True)
+    fda_max_mg_per_kg_day = models.DecimalField(
+        "FDA max mg/kg/day", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    compendia_max_mg_per_day = models.DecimalField(
+        "compendia max mg/day", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    compendia_max_mg_per_kg_day = models.DecimalField(
+        "compendia max mg/kg/day", max_digits=6, decimal_places=2, null=True, blank=True
+    )
     source = models.CharField(max_length=250, blank=True, help_text="Where the status and doses come from.")
 
     class Meta:
@@ -329,7 +351,11 @@ class PolicyDiagnosis(VersionPart):
         return f"{self.diagnosis} — {self.get_status_display()}"
 
     def clean(self) -> None:
-        if self.labeled_min_age is not None and self.labeled_max_age is not None and self.labeled_max_age < self.labeled_min_age:
+        if (
+            self.labeled_min_age is not None
+            and self.labeled_max_age is not None
+            and self.labeled_max_age < self.labeled_min_age
+        ):
             raise ValidationError({"labeled_max_age": "The oldest labeled age must not be below the youngest."})
 
 
@@ -344,7 +370,9 @@ class DrugList(VersionPart):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     plans = models.ManyToManyField(Plan, blank=True, help_text="Preferred lists: the plan options it applies to.")
     diagnosis = models.ForeignKey(Diagnosis, null=True, blank=True, on_delete=models.PROTECT)
-    required_count = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Preferred lists: how many must be tried.")
+    required_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Preferred lists: how many must be tried."
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -362,7 +390,9 @@ class DrugList(VersionPart):
 class DrugListEntry(models.Model):
     drug_list = models.ForeignKey(DrugList, on_delete=models.CASCADE, related_name="entries")
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT)
-    include_biosimilars = models.BooleanField(default=False, help_text="Biosimilars of this product count as this entry.")
+    include_biosimilars = models.BooleanField(
+        default=False, help_text="Biosimilars of this product count as this entry."
+    )
     note = models.CharField(max_length=120, blank=True, help_text="As printed, e.g. “(SC)”.")
     order = models.PositiveIntegerField(default=0)
 
@@ -421,8 +451,14 @@ class WeightTable(VersionPart):
         return self.title
 
     def clean(self) -> None:
-        if self.refer_above_kg is not None and self.base_sufficient_max_kg is not None and self.refer_above_kg <= self.base_sufficient_max_kg:
-            raise ValidationError({"refer_above_kg": "The referral weight must be above the weight where base limits suffice."})
+        if (
+            self.refer_above_kg is not None
+            and self.base_sufficient_max_kg is not None
+            and self.refer_above_kg <= self.base_sufficient_max_kg
+        ):
+            raise ValidationError(
+                {"refer_above_kg": "The referral weight must be above the weight where base limits suffice."}
+            )
 
 
 WEIGHT_ROW_ORDER_MESSAGE = (
@@ -470,7 +506,9 @@ class CriterionNode(VersionPart):
 
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     order = models.PositiveIntegerField(default=0)
-    key = models.SlugField(max_length=60, help_text="Unique in this version; quantity limits and “same as” criteria refer to it.")
+    key = models.SlugField(
+        max_length=60, help_text="Unique in this version; quantity limits and “same as” criteria refer to it."
+    )
     clause = models.CharField(max_length=120, help_text="The policy's own label, e.g. “Initiation 1.c.ii”.")
     text = models.TextField(help_text="The policy's wording.")
     kind = models.CharField(max_length=40, choices=sorted(ALL_KINDS.items()))
@@ -542,7 +580,10 @@ class QuantityLimit(VersionPart):
     one_time = models.BooleanField(default=False)
     grant = models.CharField(max_length=10, choices=Grant.choices, default=Grant.LIMIT)
     condition = models.ForeignKey(
-        CriterionNode, null=True, blank=True, on_delete=models.PROTECT,
+        CriterionNode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         help_text="An exception: applies above the base limit only when this criterion is met. Blank: a base limit.",
     )
     duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -593,18 +634,43 @@ class ApprovalDuration(VersionPart):
             raise ValidationError("Give the duration in months or in days (one of them).")
 
 
-
 # Every edit of policy data is on the record: who, when, before and after, from where.
 def _register_history() -> None:
     from simple_history import register
 
-    from kineret_pa.accounts.models import IPAddressHistoricalModel
-
-    m2m = {Policy: ["plans"], Drug: ["classes"], Question: ["diagnoses"], Icd10Code: ["diagnoses"], DrugList: ["plans"],
-           QuantityLimit: ["diagnoses"], ApprovalDuration: ["diagnoses"]}
-    for model in (Payer, Plan, Policy, PolicyVersion, DrugClass, Drug, DrugName, Product, Diagnosis, DiagnosisAlias, Question,
-                  Icd10Code, PolicyDiagnosis, DrugList, DrugListEntry, ClinicalList, ClinicalListItem, WeightTable, WeightRow,
-                  CriterionNode, QuantityLimit, ApprovalDuration):
+    m2m = {
+        Policy: ["plans"],
+        Drug: ["classes"],
+        Question: ["diagnoses"],
+        Icd10Code: ["diagnoses"],
+        DrugList: ["plans"],
+        QuantityLimit: ["diagnoses"],
+        ApprovalDuration: ["diagnoses"],
+    }
+    for model in (
+        Payer,
+        Plan,
+        Policy,
+        PolicyVersion,
+        DrugClass,
+        Drug,
+        DrugName,
+        Product,
+        Diagnosis,
+        DiagnosisAlias,
+        Question,
+        Icd10Code,
+        PolicyDiagnosis,
+        DrugList,
+        DrugListEntry,
+        ClinicalList,
+        ClinicalListItem,
+        WeightTable,
+        WeightRow,
+        CriterionNode,
+        QuantityLimit,
+        ApprovalDuration,
+    ):
         register(model, bases=[IPAddressHistoricalModel], m2m_fields=m2m.get(model, []))
 
 

@@ -9,34 +9,34 @@ from django.utils import timezone
 from kineret_pa.engine import Determination, Request, decide, parse_request
 from kineret_pa.engine.request import date_of_service
 
-from .snapshots import catalog_get, revision_current, snapshot_get, version_for
+from .snapshots import PolicyData, VersionProblem, policy_data_get
 
 MSG_UNKNOWN_POLICY = "Unknown policy {code!r}."
 MSG_NO_VERSION = "No version of {code} is in force on {date}."
 
 
 def determination_compute(
-    *, data: Any, today: dt.date | None = None, revision: str | None = None
+    *, data: Any, policy_data: PolicyData | None = None, today: dt.date | None = None
 ) -> tuple[Determination | None, Request | None, dict[str, list[str]]]:
     """Validate a contract request and decide it. Returns (determination, request, errors).
 
-    `revision` is the policy-data revision when the caller has just read it (the API reads
-    it with the token); otherwise it is read here."""
+    `policy_data` is the caller's for this request (the API's comes with the token check);
+    without it, the policy data in force is read here."""
     today = today or timezone.localdate()
-    revision = revision or revision_current()
-    request, errors = parse_request(data, catalog_get(revision), today=today)
+    policy_data = policy_data if policy_data is not None else policy_data_get()
+    request, errors = parse_request(data, policy_data.catalog, today=today)
     version_id = None
     if isinstance(data, dict) and isinstance(data.get("policy"), str) and data["policy"].strip():
         code = data["policy"].strip()
         # Even when other fields are wrong, name an unknown policy or a date with no version in force.
         on = request.date_of_service if request else date_of_service(data, today)
         if not errors.get("date_of_service"):
-            version_id, problem = version_for(code, on, revision)
-            if problem == "policy":
+            version_id, problem = policy_data.version_for(code, on)
+            if problem is VersionProblem.UNKNOWN_POLICY:
                 errors.setdefault("policy", []).append(MSG_UNKNOWN_POLICY.format(code=code))
-            elif problem == "date_of_service":
+            elif problem is VersionProblem.NO_VERSION_ON_DATE:
                 errors.setdefault("date_of_service", []).append(MSG_NO_VERSION.format(code=code, date=on.isoformat()))
     if errors or request is None:
         return None, None, errors
-    determination, errors = decide(snapshot_get(version_id, revision), request)
+    determination, errors = decide(policy_data.snapshot(version_id), request)
     return determination, request, errors

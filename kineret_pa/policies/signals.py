@@ -1,4 +1,5 @@
 """Any change to policy data bumps the revision, so cached snapshots are rebuilt."""
+
 from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 

@@ -1,24 +1,39 @@
 """Compile policy data from the database into the engine's immutable snapshots.
 
-Snapshots are cached per process and keyed by the policy data revision: any save of
-policy data bumps the revision (see signals.py), so the next determination in every
-process rebuilds from the edited data, with no restart. A determination costs one
-query (the revision) once its snapshot is warm; building one costs a constant number
-of queries whatever the data size.
+A `PolicyData` holds everything compiled from one policy-data revision (catalog, versions,
+snapshots, the form's lists); each process keeps the one for the revision it last read. Any
+save of policy data bumps the revision (see signals.py), so the next request in every process
+gets a fresh `PolicyData` built from the edited data, with no restart. A determination costs
+one query (the revision) once its snapshot is warm; building one costs a constant number of
+queries whatever the data size.
 """
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import threading
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.utils.html import format_html_join
 
 from kineret_pa.engine.snapshot import (
-    Catalog, DiagnosisSnap, DrugListSnap, DrugSnap, DurationSnap, Icd10Snap, Node, PolicyDiagnosisSnap,
-    QuantityLimitSnap, Snapshot, WeightRowSnap, WeightTableSnap, frozen_map,
+    Catalog,
+    DiagnosisSnap,
+    DrugListSnap,
+    DrugSnap,
+    DurationSnap,
+    Icd10Snap,
+    Node,
+    PolicyDiagnosisSnap,
+    QuantityLimitSnap,
+    Snapshot,
+    WeightRowSnap,
+    WeightTableSnap,
+    frozen_map,
 )
 
 from . import models as m
@@ -174,10 +189,8 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
     )
 
 
-# ---------------------------------------------------------------- the cache
+# ---------------------------------------------------------------- the policy data of one revision
 
-_lock = threading.Lock()
-_cache: dict = {"revision": None, "catalog": None, "versions": None, "snapshots": {}, "policies": None, "drug_options": None}
 _suppressed = threading.local()
 
 
@@ -200,54 +213,16 @@ def revision_bumped_once():
     revision_bump()
 
 
-def _fresh(revision: str) -> dict:
-    with _lock:
-        if _cache["revision"] != revision:
-            _cache.update(revision=revision, catalog=None, versions=None, snapshots={}, policies=None, drug_options=None)
-        return _cache
+class VersionProblem(enum.Enum):
+    """Why a request names no version: the contract reports each under its own field."""
+
+    UNKNOWN_POLICY = "unknown_policy"
+    NO_VERSION_ON_DATE = "no_version_on_date"
 
 
-def catalog_get(revision: str | None = None) -> Catalog:
-    cache = _fresh(revision_current() if revision is None else revision)
-    if cache["catalog"] is None:
-        cache["catalog"] = catalog_build()
-    return cache["catalog"]
-
-
-def version_for(policy_code: str, on: dt.date, revision: str | None = None) -> tuple[int | None, str | None]:
-    """The id of the version in force on a date, or (None, reason)."""
-    cache = _fresh(revision_current() if revision is None else revision)
-    if cache["versions"] is None:
-        index: dict[str, list[tuple[dt.date, dt.date | None, int]]] = defaultdict(list)
-        codes = set(m.Policy.objects.values_list("code", flat=True))
-        for row in m.PolicyVersion.objects.filter(status=m.PolicyVersion.Status.ACTIVE).values(
-            "id", "policy__code", "effective_date", "end_date"
-        ):
-            index[row["policy__code"]].append((row["effective_date"], row["end_date"], row["id"]))
-        cache["versions"] = (codes, dict(index))
-    codes, index = cache["versions"]
-    if policy_code not in codes:
-        return None, "policy"
-    for start, end, version_id in index.get(policy_code, ()):
-        if start <= on and (end is None or on <= end):
-            return version_id, None
-    return None, "date_of_service"
-
-
-def snapshot_get(version_id: int, revision: str | None = None) -> Snapshot:
-    revision = revision_current() if revision is None else revision
-    cache = _fresh(revision)
-    snap = cache["snapshots"].get(version_id)
-    if snap is None:
-        version = m.PolicyVersion.objects.select_related("policy").get(pk=version_id)
-        snap = snapshot_build(version, catalog_get(revision))
-        cache["snapshots"][version_id] = snap
-    return snap
-
-
-def cache_clear() -> None:
-    with _lock:
-        _cache.update(revision=None, catalog=None, versions=None, snapshots={}, policies=None, drug_options=None)
+class VersionLookup(NamedTuple):
+    version_id: int | None
+    problem: VersionProblem | None = None
 
 
 @dataclass(frozen=True)
@@ -257,26 +232,93 @@ class PolicyChoice:
     plans: tuple[tuple[str, str], ...]  # (code, name)
 
 
-def policies_get(revision: str | None = None) -> tuple[PolicyChoice, ...]:
-    """The policies a request may name, for the form's first step, cached like the snapshots."""
-    cache = _fresh(revision_current() if revision is None else revision)
-    if cache["policies"] is None:
-        cache["policies"] = tuple(
-            PolicyChoice(p.code, f"{p.payer.name} — {p.number}: {p.title}", tuple((plan.code, plan.name) for plan in p.plans.all()))
-            for p in m.Policy.objects.select_related("payer").prefetch_related("plans").order_by("payer__name", "code")
-        )
-    return cache["policies"]
+class PolicyData:
+    """The policy data of one revision: the catalog, the versions in force, the compiled snapshots and
+    the form's lists. Fetched once per request (`policy_data_get`) and passed down, so one request never
+    mixes two revisions; each part is built on first use and kept while the revision stays current.
+    Building a part twice in two threads is harmless (same data, last one kept), so there is no lock."""
+
+    __slots__ = ("_catalog", "_drug_options_html", "_policies", "_snapshots", "_versions", "revision")
+
+    def __init__(self, revision: str) -> None:
+        self.revision = revision
+        self._catalog: Catalog | None = None
+        self._versions: tuple[frozenset[str], dict[str, list[tuple[dt.date, dt.date | None, int]]]] | None = None
+        self._snapshots: dict[int, Snapshot] = {}
+        self._policies: tuple[PolicyChoice, ...] | None = None
+        self._drug_options_html: str | None = None
+
+    def __repr__(self) -> str:
+        return f"PolicyData(revision={self.revision!r})"
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = catalog_build()
+        return self._catalog
+
+    def version_for(self, policy_code: str, on: dt.date) -> VersionLookup:
+        """The version of a policy in force on a date, or why there is none."""
+        if self._versions is None:
+            index: dict[str, list[tuple[dt.date, dt.date | None, int]]] = defaultdict(list)
+            codes = frozenset(m.Policy.objects.values_list("code", flat=True))
+            for row in m.PolicyVersion.objects.filter(status=m.PolicyVersion.Status.ACTIVE).values(
+                "id", "policy__code", "effective_date", "end_date"
+            ):
+                index[row["policy__code"]].append((row["effective_date"], row["end_date"], row["id"]))
+            self._versions = (codes, dict(index))
+        codes, index = self._versions
+        if policy_code not in codes:
+            return VersionLookup(None, VersionProblem.UNKNOWN_POLICY)
+        for start, end, version_id in index.get(policy_code, ()):
+            if start <= on and (end is None or on <= end):
+                return VersionLookup(version_id)
+        return VersionLookup(None, VersionProblem.NO_VERSION_ON_DATE)
+
+    def snapshot(self, version_id: int) -> Snapshot:
+        snap = self._snapshots.get(version_id)
+        if snap is None:
+            version = m.PolicyVersion.objects.select_related("policy").get(pk=version_id)
+            snap = self._snapshots[version_id] = snapshot_build(version, self.catalog)
+        return snap
+
+    @property
+    def policies(self) -> tuple[PolicyChoice, ...]:
+        """The policies a request may name, for the form's first step."""
+        if self._policies is None:
+            self._policies = tuple(
+                PolicyChoice(p.code, f"{p.payer.name} — {p.number}: {p.title}",
+                             tuple((plan.code, plan.name) for plan in p.plans.all()))
+                for p in m.Policy.objects.select_related("payer").prefetch_related("plans").order_by("payer__name", "code")
+            )
+        return self._policies
+
+    @property
+    def drug_options_html(self) -> str:
+        """The form's searchable drug list as <option> elements, rendered once per revision
+        (thousands of names: rendering them on every page view was most of a step's time)."""
+        if self._drug_options_html is None:
+            names = sorted(set(self.catalog.drug_names) | {d.generic_name for d in self.catalog.drugs.values()})
+            self._drug_options_html = format_html_join("", '<option value="{}">', ((name,) for name in names))
+        return self._drug_options_html
 
 
-def drug_options_html(revision: str | None = None) -> str:
-    """The form's searchable drug list as <option> elements, rendered once per revision
-    (thousands of names: rendering them on every page view was most of a step's time)."""
-    from django.utils.html import format_html_join
+_lock = threading.Lock()
+_current: PolicyData | None = None  # this process's policy data, for the revision last read
 
+
+def policy_data_get(*, revision: str | None = None) -> PolicyData:
+    """The policy data in force: one read of the revision (none when the caller has just read it, as the
+    API's token query does), then this process's object for that revision, made anew when it changed."""
+    global _current
     revision = revision_current() if revision is None else revision
-    cache = _fresh(revision)
-    if cache["drug_options"] is None:
-        catalog = catalog_get(revision)
-        names = sorted(set(catalog.drug_names) | {d.generic_name for d in catalog.drugs.values()})
-        cache["drug_options"] = format_html_join("", '<option value="{}">', ((name,) for name in names))
-    return cache["drug_options"]
+    with _lock:
+        if _current is None or _current.revision != revision:
+            _current = PolicyData(revision)
+        return _current
+
+
+def cache_clear() -> None:
+    global _current
+    with _lock:
+        _current = None

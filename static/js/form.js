@@ -48,7 +48,10 @@
       }
       var dose = parseFloat(mg.value), d = parseInt(days.value, 10);
       if (!(dose > 0) || !(d > 0)) { line.textContent = ""; return; }
-      var perDay = Math.max(1, Math.ceil(dose / 100 - 1e-9));
+      // The policy's syringe strength (data-strength-mg), counted as the engine counts: a new syringe per dose.
+      var strength = help ? parseFloat(help.dataset.strengthMg) : NaN;
+      if (!(strength > 0)) { line.textContent = ""; return; }
+      var perDay = Math.max(1, Math.ceil(dose / strength - 1e-9));
       line.textContent = dose + " mg/day → " + perDay + " syringe" + (perDay > 1 ? "s" : "") + "/day → " + (perDay * d) + " syringes for " + d + " days.";
       if (event && event.target !== qty && (qty.dataset.auto === "1" || !qty.value)) { qty.value = perDay * d; qty.dataset.auto = "1"; }
     };

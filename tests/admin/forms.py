@@ -1,4 +1,5 @@
 """Post admin forms the way a browser would: every field as rendered, plus the changes."""
+
 from __future__ import annotations
 
 from django import forms

@@ -4,6 +4,7 @@ Each test decides a request, edits policy data through the admin's HTTP forms as
 policy staff, and decides the same request again in the same process: the cached
 snapshot must notice the new revision by itself (no cache clearing in between).
 """
+
 import json
 
 import pytest
@@ -42,11 +43,14 @@ def _post_inline(client, parent, model, pick, **changes):
 
 
 def test_a_longer_dmard_trial_in_the_criterion_params_denies_a_four_month_trial(staff_client, determine):
-    request = build(FEP_RA, prior_therapies=[
-        {"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},  # the only conventional DMARD
-        {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
-        {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
-    ])
+    request = build(
+        FEP_RA,
+        prior_therapies=[
+            {"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},  # the only conventional DMARD
+            {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
+            {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
+        ],
+    )
     assert determine(request)["decision"] == "approve"
 
     node = m.CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause=FEP_1C, kind="trials")
@@ -59,15 +63,20 @@ def test_a_longer_dmard_trial_in_the_criterion_params_denies_a_four_month_trial(
 
 
 def test_removing_enbrel_from_the_blue_focus_list_denies_a_request_that_only_tried_enbrel(staff_client, determine):
-    request = build(FEP_RA, plan="blue_focus", prior_therapies=[
-        {"drug": "methotrexate", "months": 6, "outcome": "inadequate_response"},
-        {"drug": "Enbrel", "months": 5, "outcome": "inadequate_response"},
-    ])
+    request = build(
+        FEP_RA,
+        plan="blue_focus",
+        prior_therapies=[
+            {"drug": "methotrexate", "months": 6, "outcome": "inadequate_response"},
+            {"drug": "Enbrel", "months": 5, "outcome": "inadequate_response"},
+        ],
+    )
     assert determine(request)["decision"] == "approve"
 
     blue_focus = m.DrugList.objects.get(code="fep-app3-ra-blue-focus")
-    _post_inline(staff_client, blue_focus, m.DrugListEntry, lambda entry: entry.drug.generic_name == "etanercept",
-                 DELETE="on")
+    _post_inline(
+        staff_client, blue_focus, m.DrugListEntry, lambda entry: entry.drug.generic_name == "etanercept", DELETE="on"
+    )
     assert not blue_focus.entries.filter(drug__generic_name="etanercept").exists()
 
     result = determine(request)
@@ -77,8 +86,9 @@ def test_removing_enbrel_from_the_blue_focus_list_denies_a_request_that_only_tri
 
 def test_a_new_retail_quantity_in_cigna_table_1_changes_the_partial_quantity(staff_client, determine):
     # 50 kg with CAPS (NOMID): Table 1 allows 112 retail syringes per 28 days; 140 are asked for.
-    request = build(CIGNA, diagnosis="nomid", **{"patient.weight_kg": 50.0, "dose.mg_per_day": 400,
-                                                 "dose.quantity": 140})
+    request = build(
+        CIGNA, diagnosis="nomid", **{"patient.weight_kg": 50.0, "dose.mg_per_day": 400, "dose.quantity": 140}
+    )
     before = determine(request)
     assert (before["decision"], before["approved_quantity"], before["per_days"]) == ("partial", 112, 28)
 

@@ -1,4 +1,5 @@
 """Every policy-data page opens for policy staff; user administration and other roles stay out."""
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -30,12 +31,16 @@ def test_policy_staff_open_every_list_search_and_add_page(client, policy_staff, 
         assert client.get(url).status_code == 200, url
 
 
-@pytest.mark.parametrize("model, lookup", [
-    (m.PolicyVersion, {"policy__code": "fep-5.70.050"}),
-    (m.DrugList, {"code": "fep-app3-ra-blue-focus"}),
-    (m.WeightTable, {"code": "cigna-table-1"}),
-    (m.CriterionNode, {"key": "fep-initial"}),
-], ids=lambda value: getattr(value, "__name__", ""))
+@pytest.mark.parametrize(
+    "model, lookup",
+    [
+        (m.PolicyVersion, {"policy__code": "fep-5.70.050"}),
+        (m.DrugList, {"code": "fep-app3-ra-blue-focus"}),
+        (m.WeightTable, {"code": "cigna-table-1"}),
+        (m.CriterionNode, {"key": "fep-initial"}),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
 def test_policy_staff_open_a_loaded_change_page(client, policy_staff, policy_data, model, lookup):
     login(client, policy_staff)
     obj = model.objects.get(**lookup)
@@ -48,8 +53,15 @@ def test_version_page_shows_its_parts_inline_with_a_link_to_each_drug_list(clien
     version = m.PolicyVersion.objects.get(policy__code="fep-5.70.050")
     response = client.get(_url(m.PolicyVersion, "change", version.pk))
     inline_models = {inline.formset.model for inline in response.context["inline_admin_formsets"]}
-    assert inline_models == {m.PolicyDiagnosis, m.DrugList, m.ClinicalList, m.WeightTable, m.QuantityLimit,
-                             m.ApprovalDuration, m.Icd10Code}
+    assert inline_models == {
+        m.PolicyDiagnosis,
+        m.DrugList,
+        m.ClinicalList,
+        m.WeightTable,
+        m.QuantityLimit,
+        m.ApprovalDuration,
+        m.Icd10Code,
+    }
     blue_focus = m.DrugList.objects.get(version=version, code="fep-app3-ra-blue-focus")
     assert _url(m.DrugList, "change", blue_focus.pk) in response.content.decode()
 

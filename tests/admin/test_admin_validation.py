@@ -1,4 +1,5 @@
 """The admin rejects inconsistent policy data with messages a pharmacist understands, and saves nothing."""
+
 import json
 
 from django.urls import reverse
@@ -26,8 +27,12 @@ def test_an_overlapping_active_version_is_refused_and_nothing_is_saved(client, p
     policy = m.Policy.objects.get(code=FEP)
     before = m.PolicyVersion.objects.count()
     response = post_form(
-        client, reverse("admin:policies_policyversion_add"),
-        policy=policy.pk, effective_date="2026-01-01", status="active", source_title="FEP 5.70.050, January 2026",
+        client,
+        reverse("admin:policies_policyversion_add"),
+        policy=policy.pk,
+        effective_date="2026-01-01",
+        status="active",
+        source_title="FEP 5.70.050, January 2026",
     )
     assert response.status_code == 200  # the form again, not a redirect
     assert "overlap the active version effective 2025-04-01 (until open-ended)" in _errors(response)
@@ -38,8 +43,12 @@ def test_a_draft_version_with_the_same_dates_is_accepted(client, policy_staff, p
     login(client, policy_staff)
     policy = m.Policy.objects.get(code=FEP)
     response = post_form(
-        client, reverse("admin:policies_policyversion_add"),
-        policy=policy.pk, effective_date="2026-01-01", status="draft", source_title="FEP 5.70.050, January 2026 draft",
+        client,
+        reverse("admin:policies_policyversion_add"),
+        policy=policy.pk,
+        effective_date="2026-01-01",
+        status="draft",
+        source_title="FEP 5.70.050, January 2026 draft",
     )
     assert response.status_code == 302
     assert m.PolicyVersion.objects.filter(policy=policy, status="draft").count() == 1
@@ -93,8 +102,9 @@ def test_a_single_weight_row_edited_on_its_own_page_must_fit_its_neighbours(clie
 
 def test_a_criterion_naming_an_unknown_drug_list_shows_the_message_on_params(client, policy_staff, policy_data):
     login(client, policy_staff)
-    node = m.CriterionNode.objects.get(version__policy__code=FEP, clause="Prior-Approval Requirements, Diagnoses 1.c",
-                                       kind="trials")
+    node = m.CriterionNode.objects.get(
+        version__policy__code=FEP, clause="Prior-Approval Requirements, Diagnoses 1.c", kind="trials"
+    )
     params = dict(node.params, lists=["fep-app2-conventional", "no-such-list"])
     response = post_form(client, _change_url(node), params=json.dumps(params))
     assert response.status_code == 200

@@ -57,7 +57,7 @@ def policy_answers(policy: str, **changes) -> dict:
 PATIENT = {"patient_name": "Zoë Ağaoğlu", "date_of_birth": "", "age_years": "45", "member_id": "MBR-1001",
            "weight": "70", "weight_unit": "kg"}
 DOSE = {"mg_per_kg": "", "mg_per_day": "100", "days_supply": "28", "channel": "retail", "quantity": "28",
-        "max_dose_trial_months": "0", "higher_dose_support": "no"}
+        "max_dose_trial_months": "0", "higher_dose_support_submitted": "no"}
 
 SCENARIOS = {
     "cigna_approved": {

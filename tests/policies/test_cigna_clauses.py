@@ -6,6 +6,7 @@ requested quantity is approved with no clinical criteria; above them an exceptio
 covered only under Criteria 1 (CAPS/DIRA, Table 1), 2 (sJIA/Still's) or 3 (CAR T-cell,
 one-time), and any other exception is not medically necessary (the base stays: partial).
 """
+
 import pytest
 
 from tests.conftest import CIGNA, DELETE, build, unmet
@@ -23,13 +24,24 @@ HOME = {"dose.channel": "home_delivery", "dose.days_supply": 84}
 
 # Table 1: weight (kg), retail syringes per 28 days, home delivery syringes per 84 days.
 TABLE_1_ROWS = [
-    (15, 56, 168), (20, 56, 168), (25, 56, 168),
-    (30, 84, 252), (35, 84, 252),
-    (40, 112, 336), (45, 112, 336), (50, 112, 336),
-    (55, 140, 420), (60, 140, 420),
-    (65, 168, 504), (70, 168, 504), (75, 168, 504),
-    (80, 196, 588), (85, 196, 588),
-    (90, 224, 672), (95, 224, 672), (100, 224, 672),
+    (15, 56, 168),
+    (20, 56, 168),
+    (25, 56, 168),
+    (30, 84, 252),
+    (35, 84, 252),
+    (40, 112, 336),
+    (45, 112, 336),
+    (50, 112, 336),
+    (55, 140, 420),
+    (60, 140, 420),
+    (65, 168, 504),
+    (70, 168, 504),
+    (75, 168, 504),
+    (80, 196, 588),
+    (85, 196, 588),
+    (90, 224, 672),
+    (95, 224, 672),
+    (100, 224, 672),
 ]
 CAPS_OR_DIRA = ["fcas", "mws", "nomid", "cinca", "dira"]
 
@@ -54,10 +66,16 @@ def granted(result):
 # ------------------------------------------------------------ Drug Quantity Limits (base)
 
 
-@pytest.mark.parametrize("channel, quantity, days", [
-    (RETAIL, 28, 28), (RETAIL, 14, 28), (RETAIL, 1, 28),
-    (HOME, 84, 84), (HOME, 60, 84),
-])
+@pytest.mark.parametrize(
+    "channel, quantity, days",
+    [
+        (RETAIL, 28, 28),
+        (RETAIL, 14, 28),
+        (RETAIL, 1, 28),
+        (HOME, 84, 84),
+        (HOME, 60, 84),
+    ],
+)
 def test_request_within_base_limit_approves_requested_quantity_without_criteria(determine, channel, quantity, days):
     result = determine(cigna(channel, **{"dose.quantity": quantity, "dose.days_supply": days}))
     assert granted(result) == ("approve", quantity, days, False, YEAR)
@@ -68,29 +86,37 @@ def test_request_within_base_limit_approves_requested_quantity_without_criteria(
 # "Retail Maximum Quantity per 28 Days: 28 syringes": a request for another days supply is compared as a rate, and the
 # requested quantity is approved over the limit's own period (hand-computed: 14 syringes for 14 days is one a day,
 # 28 per 28 days; 10 for 14 days is 20 per 28; 10 for 12 days is 23 1/3, rounded up to whole syringes, 24 per 28).
-@pytest.mark.parametrize("channel, quantity, days, approved, per_days", [
-    ("retail", 14, 14, 28, 28),
-    ("retail", 7, 7, 28, 28),
-    ("retail", 10, 14, 20, 28),
-    ("retail", 10, 12, 24, 28),
-    ("retail", 56, 56, 28, 28),
-    ("home_delivery", 42, 42, 84, 84),
-    ("home_delivery", 30, 60, 42, 84),
-])
+@pytest.mark.parametrize(
+    "channel, quantity, days, approved, per_days",
+    [
+        ("retail", 14, 14, 28, 28),
+        ("retail", 7, 7, 28, 28),
+        ("retail", 10, 14, 20, 28),
+        ("retail", 10, 12, 24, 28),
+        ("retail", 56, 56, 28, 28),
+        ("home_delivery", 42, 42, 84, 84),
+        ("home_delivery", 30, 60, 42, 84),
+    ],
+)
 def test_request_for_another_days_supply_is_rescaled_to_the_limits_period(
-        determine, channel, quantity, days, approved, per_days):
+    determine, channel, quantity, days, approved, per_days
+):
     result = determine(cigna(**{"dose.channel": channel, "dose.quantity": quantity, "dose.days_supply": days}))
     assert granted(result) == ("approve", approved, per_days, False, YEAR)
     assert met(result) == [BASE]
 
 
-@pytest.mark.parametrize("channel, quantity, days, base", [
-    ("retail", 15, 14, 28),  # 30 per 28 days
-    ("retail", 29, 28, 28),
-    ("home_delivery", 43, 42, 84),  # 86 per 84 days
-])
+@pytest.mark.parametrize(
+    "channel, quantity, days, base",
+    [
+        ("retail", 15, 14, 28),  # 30 per 28 days
+        ("retail", 29, 28, 28),
+        ("home_delivery", 43, 42, 84),  # 86 per 84 days
+    ],
+)
 def test_request_above_the_limits_rate_over_a_shorter_supply_is_partial_at_the_base_limit(
-        determine, channel, quantity, days, base):
+    determine, channel, quantity, days, base
+):
     result = determine(cigna(**{"dose.channel": channel, "dose.quantity": quantity, "dose.days_supply": days}))
     assert granted(result) == ("partial", base, base, False, YEAR)
     assert unmet(result) == [CRITERIA, BASE]
@@ -108,12 +134,19 @@ def test_caps_within_base_limit_needs_no_weight(determine, diagnosis):
     assert granted(result) == ("approve", 28, 28, False, YEAR)
 
 
-@pytest.mark.parametrize("channel, quantity, base", [
-    (RETAIL, 29, 28), (RETAIL, 56, 28), (RETAIL, 112, 28),
-    (HOME, 85, 84), (HOME, 168, 84),
-])
+@pytest.mark.parametrize(
+    "channel, quantity, base",
+    [
+        (RETAIL, 29, 28),
+        (RETAIL, 56, 28),
+        (RETAIL, 112, 28),
+        (HOME, 85, 84),
+        (HOME, 168, 84),
+    ],
+)
 def test_ra_above_base_limit_is_partial_at_base_limit_other_exceptions_not_medically_necessary(
-        determine, channel, quantity, base):
+    determine, channel, quantity, base
+):
     result = determine(cigna(**channel, **{"dose.quantity": quantity}))
     assert granted(result) == ("partial", base, base, False, YEAR)
     assert unmet(result) == [CRITERIA, BASE]
@@ -168,11 +201,22 @@ def test_table_1_row_home_delivery_caps_the_84_day_quantity(determine, weight, r
     assert unmet(above) == [TABLE_1]
 
 
-@pytest.mark.parametrize("weight, row, retail, home", [
-    (10.5, 15, 56, 168), (12, 15, 56, 168), (15.1, 20, 56, 168), (26, 30, 84, 252), (31, 35, 84, 252),
-    (36, 40, 112, 336), (52.5, 55, 140, 420), (61, 65, 168, 504), (76, 80, 196, 588), (86, 90, 224, 672),
-    (99.9, 100, 224, 672),
-])
+@pytest.mark.parametrize(
+    "weight, row, retail, home",
+    [
+        (10.5, 15, 56, 168),
+        (12, 15, 56, 168),
+        (15.1, 20, 56, 168),
+        (26, 30, 84, 252),
+        (31, 35, 84, 252),
+        (36, 40, 112, 336),
+        (52.5, 55, 140, 420),
+        (61, 65, 168, 504),
+        (76, 80, 196, 588),
+        (86, 90, 224, 672),
+        (99.9, 100, 224, 672),
+    ],
+)
 def test_weight_between_two_rows_uses_the_higher_weight_row(determine, weight, row, retail, home):
     result = determine(cigna(diagnosis="mws", **RETAIL, **{"patient.weight_kg": weight, "dose.quantity": 999}))
     assert granted(result) == ("partial", retail, 28, False, YEAR)
@@ -215,18 +259,23 @@ def test_caps_above_base_without_weight_is_an_input_error_naming_weight(determin
 
 
 @pytest.mark.parametrize("diagnosis", ["sjia", "aosd"])
-@pytest.mark.parametrize("channel, requested, cap, days", [(RETAIL, 42, 56, 28), (RETAIL, 56, 56, 28),
-                                                           (HOME, 120, 168, 84), (HOME, 168, 168, 84)])
+@pytest.mark.parametrize(
+    "channel, requested, cap, days",
+    [(RETAIL, 42, 56, 28), (RETAIL, 56, 56, 28), (HOME, 120, 168, 84), (HOME, 168, 168, 84)],
+)
 def test_stills_disease_above_base_meets_criteria_2_and_approves_requested_quantity(
-        determine, diagnosis, channel, requested, cap, days):
+    determine, diagnosis, channel, requested, cap, days
+):
     result = determine(cigna(diagnosis=diagnosis, **channel, **{"dose.quantity": requested}))
     assert granted(result) == ("approve", requested, days, False, YEAR)
     assert met(result) == [CRITERIA, "Criteria 2", "Criteria 2"]
 
 
 @pytest.mark.parametrize("diagnosis", ["sjia", "aosd"])
-@pytest.mark.parametrize("channel, requested, cap, days", [(RETAIL, 57, 56, 28), (RETAIL, 84, 56, 28),
-                                                           (HOME, 169, 168, 84), (HOME, 252, 168, 84)])
+@pytest.mark.parametrize(
+    "channel, requested, cap, days",
+    [(RETAIL, 57, 56, 28), (RETAIL, 84, 56, 28), (HOME, 169, 168, 84), (HOME, 252, 168, 84)],
+)
 def test_stills_disease_above_criteria_2_cap_is_partial_at_cap(determine, diagnosis, channel, requested, cap, days):
     result = determine(cigna(diagnosis=diagnosis, **channel, **{"dose.quantity": requested}))
     assert granted(result) == ("partial", cap, days, False, YEAR)
@@ -241,11 +290,14 @@ def test_stills_criteria_2_needs_no_weight(determine):
 # ------------------------------------------------------------ Criteria 3: CAR T-cell, one-time
 
 
-@pytest.mark.parametrize("changes", [
-    {"car_t_therapy": True},  # has been or will be treated with CAR T-cell therapy (any diagnosis)
-    {"diagnosis": "car_t", "car_t_therapy": False},
-    {"diagnosis": "car_t", "car_t_therapy": DELETE},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"car_t_therapy": True},  # has been or will be treated with CAR T-cell therapy (any diagnosis)
+        {"diagnosis": "car_t", "car_t_therapy": False},
+        {"diagnosis": "car_t", "car_t_therapy": DELETE},
+    ],
+)
 @pytest.mark.parametrize("quantity, days", [(29, 28), (56, 14), (112, 28), (112, 30)])
 def test_car_t_meets_criteria_3_one_time_override_for_requested_quantity(determine, changes, quantity, days):
     result = determine(cigna(**changes, **{"dose.quantity": quantity, "dose.days_supply": days}))
@@ -280,13 +332,16 @@ def test_car_t_within_base_limit_is_an_ordinary_approval_not_one_time(determine)
 # ------------------------------------------------------------ durations and reasons
 
 
-@pytest.mark.parametrize("changes, duration", [
-    ({}, YEAR),
-    ({"dose.quantity": 56}, YEAR),
-    ({"diagnosis": "nomid", "patient.weight_kg": 40, "dose.quantity": 112}, YEAR),
-    ({"diagnosis": "aosd", "dose.quantity": 56}, YEAR),
-    ({"car_t_therapy": True, "dose.quantity": 56}, ONE_TIME),
-])
+@pytest.mark.parametrize(
+    "changes, duration",
+    [
+        ({}, YEAR),
+        ({"dose.quantity": 56}, YEAR),
+        ({"diagnosis": "nomid", "patient.weight_kg": 40, "dose.quantity": 112}, YEAR),
+        ({"diagnosis": "aosd", "dose.quantity": 56}, YEAR),
+        ({"car_t_therapy": True, "dose.quantity": 56}, ONE_TIME),
+    ],
+)
 def test_approvals_last_one_year_and_one_time_approvals_30_days(determine, changes, duration):
     assert determine(cigna(**changes))["duration"] == duration
 

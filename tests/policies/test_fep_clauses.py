@@ -4,6 +4,7 @@ Source: /work/shared/policies/bcbs-fep-5.70.050-kineret.txt. Each clause has a r
 that meets it and one that fails only it; a failure is asserted as the exact chain of
 unmet clauses, from the root down to the failed criterion.
 """
+
 import pytest
 
 from tests.conftest import DELETE, FEP_RA, build, unmet
@@ -119,33 +120,39 @@ PREFERRED = [
 ]
 
 
-@pytest.mark.parametrize("conventional", [
-    {"drug": "methotrexate", "months": 3, "outcome": "inadequate_response"},
-    {"drug": "MTX", "months": 12, "outcome": "inadequate_response"},
-    {"drug": "Plaquenil", "months": 3, "outcome": "inadequate_response"},
-    {"drug": "leflunomide", "months": 6, "outcome": "inadequate_response"},
-    {"drug": "sulfasalazine", "months": 4, "outcome": "inadequate_response"},
-    {"drug": "azathioprine", "months": 3, "outcome": "inadequate_response"},
-    {"drug": "cyclosporine", "months": 3, "outcome": "inadequate_response"},
-    {"drug": "mycophenolate", "months": 3, "outcome": "inadequate_response"},
-    {"drug": "cyclophosphamide", "months": 3, "outcome": "inadequate_response"},
-    # Intolerance or contraindication needs no 3-month trial.
-    {"drug": "methotrexate", "months": 1, "outcome": "intolerance"},
-    {"drug": "methotrexate", "months": 0, "outcome": "contraindication"},
-    {"drug": "methotrexate", "months": None, "outcome": "contraindication"},
-])
+@pytest.mark.parametrize(
+    "conventional",
+    [
+        {"drug": "methotrexate", "months": 3, "outcome": "inadequate_response"},
+        {"drug": "MTX", "months": 12, "outcome": "inadequate_response"},
+        {"drug": "Plaquenil", "months": 3, "outcome": "inadequate_response"},
+        {"drug": "leflunomide", "months": 6, "outcome": "inadequate_response"},
+        {"drug": "sulfasalazine", "months": 4, "outcome": "inadequate_response"},
+        {"drug": "azathioprine", "months": 3, "outcome": "inadequate_response"},
+        {"drug": "cyclosporine", "months": 3, "outcome": "inadequate_response"},
+        {"drug": "mycophenolate", "months": 3, "outcome": "inadequate_response"},
+        {"drug": "cyclophosphamide", "months": 3, "outcome": "inadequate_response"},
+        # Intolerance or contraindication needs no 3-month trial.
+        {"drug": "methotrexate", "months": 1, "outcome": "intolerance"},
+        {"drug": "methotrexate", "months": 0, "outcome": "contraindication"},
+        {"drug": "methotrexate", "months": None, "outcome": "contraindication"},
+    ],
+)
 def test_conventional_dmard_trial_from_appendix_2_meets_diagnoses_1c(determine, conventional):
     result = determine(fep(prior_therapies=[conventional, *PREFERRED]))
     assert result["decision"] == "approve", unmet(result)
     assert f"{PA}, Diagnoses 1.c" in met(result)
 
 
-@pytest.mark.parametrize("conventional", [
-    [{"drug": "methotrexate", "months": 2, "outcome": "inadequate_response"}],  # under 3 months
-    [{"drug": "methotrexate", "months": 2.9, "outcome": "inadequate_response"}],
-    [{"drug": "auranofin", "months": 6, "outcome": "inadequate_response"}],  # a csDMARD not in Appendix 2
-    [],  # none tried: the biologics do not count as conventional
-])
+@pytest.mark.parametrize(
+    "conventional",
+    [
+        [{"drug": "methotrexate", "months": 2, "outcome": "inadequate_response"}],  # under 3 months
+        [{"drug": "methotrexate", "months": 2.9, "outcome": "inadequate_response"}],
+        [{"drug": "auranofin", "months": 6, "outcome": "inadequate_response"}],  # a csDMARD not in Appendix 2
+        [],  # none tried: the biologics do not count as conventional
+    ],
+)
 def test_ra_without_3_month_conventional_dmard_trial_is_denied_on_diagnoses_1c(determine, conventional):
     result = determine(fep(prior_therapies=[*conventional, *PREFERRED]))
     assert result["decision"] == "deny"
@@ -194,14 +201,17 @@ def trials(*drugs, outcome="inadequate_response"):
 
 
 @pytest.mark.parametrize("plan", ["standard", "basic"])
-@pytest.mark.parametrize("tried", [
-    ("Humira", "Enbrel"),
-    ("Actemra", "Xeljanz"),
-    ("Rinvoq", "Xeljanz XR"),
-    ("Hadlima", "Enbrel"),  # a Humira biosimilar counts as Humira
-    ("adalimumab-aaty", "Rinvoq"),
-    ("tocilizumab", "upadacitinib"),
-])
+@pytest.mark.parametrize(
+    "tried",
+    [
+        ("Humira", "Enbrel"),
+        ("Actemra", "Xeljanz"),
+        ("Rinvoq", "Xeljanz XR"),
+        ("Hadlima", "Enbrel"),  # a Humira biosimilar counts as Humira
+        ("adalimumab-aaty", "Rinvoq"),
+        ("tocilizumab", "upadacitinib"),
+    ],
+)
 def test_standard_or_basic_ra_with_two_preferred_products_meets_diagnoses_1e(determine, plan, tried):
     result = determine(fep(plan=plan, prior_therapies=trials(*tried)))
     assert result["decision"] == "approve", unmet(result)
@@ -216,14 +226,17 @@ def test_medical_exception_to_preferred_products_meets_diagnoses_1e(determine, o
 
 
 @pytest.mark.parametrize("plan", ["standard", "basic"])
-@pytest.mark.parametrize("tried", [
-    (),
-    ("Humira",),
-    ("Humira", "Hadlima"),  # Humira and its biosimilars are one preferred product
-    ("Enbrel", "Orencia"),  # Orencia is not preferred
-    ("Enbrel", "Olumiant"),
-    ("Tyenne", "Enbrel"),  # only Humira's biosimilars are included with their reference product
-])
+@pytest.mark.parametrize(
+    "tried",
+    [
+        (),
+        ("Humira",),
+        ("Humira", "Hadlima"),  # Humira and its biosimilars are one preferred product
+        ("Enbrel", "Orencia"),  # Orencia is not preferred
+        ("Enbrel", "Olumiant"),
+        ("Tyenne", "Enbrel"),  # only Humira's biosimilars are included with their reference product
+    ],
+)
 def test_standard_or_basic_ra_without_two_preferred_products_is_denied_on_diagnoses_1e(determine, plan, tried):
     result = determine(fep(plan=plan, prior_therapies=trials(*tried)))
     assert result["decision"] == "deny"
@@ -322,10 +335,15 @@ def test_nomid_or_dira_dose_left_blank_is_denied_with_dose_missing(determine, di
 
 def test_ra_criteria_do_not_apply_to_nomid(determine):
     # severity, age, conventional DMARDs and preferred products are RA-only (Diagnoses 1)
-    result = determine(fep(NOMID_70, severity=None, prior_therapies=[], plan=None, **{"patient.age_years": 2,
-                                                                                   "patient.weight_kg": 12,
-                                                                                   "dose.mg_per_day": 24,
-                                                                                   "dose.quantity": 28}))
+    result = determine(
+        fep(
+            NOMID_70,
+            severity=None,
+            prior_therapies=[],
+            plan=None,
+            **{"patient.age_years": 2, "patient.weight_kg": 12, "dose.mg_per_day": 24, "dose.quantity": 28},
+        )
+    )
     assert granted(result) == ("approve", 28, 28, False, TWELVE)
     assert not any(c.startswith(f"{PA}, Diagnoses 1") for c in met(result) + unmet(result))
     assert result["missing"] == []
@@ -334,19 +352,28 @@ def test_ra_criteria_do_not_apply_to_nomid(determine):
 # ------------------------------------------------------------ Diagnoses 4-7, other indications
 
 
-@pytest.mark.parametrize("diagnosis, clause", [
-    ("sjia", "4"), ("aosd", "5"), ("gout", "6"), ("cppd", "6"), ("car_t", "7"),
-])
+@pytest.mark.parametrize(
+    "diagnosis, clause",
+    [
+        ("sjia", "4"),
+        ("aosd", "5"),
+        ("gout", "6"),
+        ("cppd", "6"),
+        ("car_t", "7"),
+    ],
+)
 def test_off_label_diagnoses_4_to_7_are_approved_with_no_quantity_limit(determine, diagnosis, clause):
-    result = determine(fep(diagnosis=diagnosis, severity=None, prior_therapies=[], **{"patient.age_years": 10,
-                                                                                      "dose.quantity": 500}))
+    result = determine(
+        fep(diagnosis=diagnosis, severity=None, prior_therapies=[], **{"patient.age_years": 10, "dose.quantity": 500})
+    )
     assert granted(result) == ("approve", None, None, False, TWELVE)
     assert f"{PA}, Diagnoses {clause}" in met(result)
     assert unmet(result) == []
 
 
-@pytest.mark.parametrize("diagnosis", ["psoriasis", "castleman", "other", "ecd", "ici_hlh", "schnitzler", "mis_c",
-                                       "covid"])
+@pytest.mark.parametrize(
+    "diagnosis", ["psoriasis", "castleman", "other", "ecd", "ici_hlh", "schnitzler", "mis_c", "covid"]
+)
 def test_other_diagnoses_are_investigational_and_denied_on_diagnoses(determine, diagnosis):
     result = determine(fep(diagnosis=diagnosis))
     assert granted(result) == ("deny", None, None, False, None)
@@ -393,21 +420,49 @@ def test_hbv_at_risk_not_ruled_out_is_denied_on_and_all_3(determine):
     assert failed(result) == all_chain(3)
 
 
-@pytest.mark.parametrize("concomitant", [
-    [], ["folic acid"], ["methotrexate"], ["methotrexate", "folic acid"], ["Plaquenil", "prednisone"],
-    ["leflunomide"], ["Kineret"],  # anakinra itself is not "another" biologic
-])
+@pytest.mark.parametrize(
+    "concomitant",
+    [
+        [],
+        ["folic acid"],
+        ["methotrexate"],
+        ["methotrexate", "folic acid"],
+        ["Plaquenil", "prednisone"],
+        ["leflunomide"],
+        ["Kineret"],  # anakinra itself is not "another" biologic
+    ],
+)
 def test_conventional_dmard_or_non_dmard_alongside_meets_and_all_4(determine, concomitant):
     result = determine(fep(concomitant_drugs=concomitant))
     assert result["decision"] == "approve"
     assert f"{PA}, AND ALL 4" in met(result)
 
 
-@pytest.mark.parametrize("drug", [
-    "Enbrel", "Humira", "Hadlima", "adalimumab-aaty", "Actemra", "Orencia", "Cimzia", "Simponi", "Remicade",
-    "Rituxan", "Kevzara", "Stelara", "Cosentyx", "Erelzi", "Truxima",  # biologic DMARDs and biosimilars
-    "Xeljanz", "Rinvoq", "Olumiant", "Otezla", "Sotyktu",  # targeted synthetic DMARDs
-])
+@pytest.mark.parametrize(
+    "drug",
+    [
+        "Enbrel",
+        "Humira",
+        "Hadlima",
+        "adalimumab-aaty",
+        "Actemra",
+        "Orencia",
+        "Cimzia",
+        "Simponi",
+        "Remicade",
+        "Rituxan",
+        "Kevzara",
+        "Stelara",
+        "Cosentyx",
+        "Erelzi",
+        "Truxima",  # biologic DMARDs and biosimilars
+        "Xeljanz",
+        "Rinvoq",
+        "Olumiant",
+        "Otezla",
+        "Sotyktu",  # targeted synthetic DMARDs
+    ],
+)
 def test_other_biologic_or_targeted_synthetic_dmard_alongside_is_denied_on_and_all_4(determine, drug):
     result = determine(fep(concomitant_drugs=["methotrexate", drug, "folic acid"]))
     assert result["decision"] == "deny"
@@ -424,9 +479,15 @@ def test_live_vaccine_given_concurrently_is_denied_on_and_all_5(determine):
     assert failed(result) == all_chain(5)
 
 
-@pytest.mark.parametrize("fact, n", [
-    ("screening.tb", 1), ("screening.active_infection", 2), ("screening.hbv", 3), ("screening.live_vaccine", 5),
-])
+@pytest.mark.parametrize(
+    "fact, n",
+    [
+        ("screening.tb", 1),
+        ("screening.active_infection", 2),
+        ("screening.hbv", 3),
+        ("screening.live_vaccine", 5),
+    ],
+)
 @pytest.mark.parametrize("blank", [None, DELETE])
 def test_blank_screening_fact_is_not_met_and_listed_missing(determine, fact, n, blank):
     result = determine(fep(**{fact: blank}))
@@ -475,8 +536,9 @@ def test_ra_renewal_dose_above_100_mg_is_denied_on_renewal_diagnoses_1b(determin
     assert failed(result) == dx_chain("1.b", RN)
 
 
-@pytest.mark.parametrize("plan, tried", [("standard", ("Humira",)), ("basic", ("Enbrel", "Orencia")),
-                                         ("blue_focus", ("Rinvoq",))])
+@pytest.mark.parametrize(
+    "plan, tried", [("standard", ("Humira",)), ("basic", ("Enbrel", "Orencia")), ("blue_focus", ("Rinvoq",))]
+)
 def test_ra_renewal_without_preferred_products_is_denied_on_renewal_diagnoses_1c(determine, plan, tried):
     result = determine(fep(RENEWAL, plan=plan, prior_therapies=trials(*tried)))
     assert result["decision"] == "deny"
@@ -531,9 +593,16 @@ def test_dira_renewal_above_8_mg_per_kg_is_denied_on_renewal_diagnoses_3a(determ
     assert failed(result) == dx_chain("3.a", RN)
 
 
-@pytest.mark.parametrize("diagnosis, clause", [
-    ("sjia", "4"), ("aosd", "5"), ("gout", "6"), ("cppd", "6"), ("car_t", "7"),
-])
+@pytest.mark.parametrize(
+    "diagnosis, clause",
+    [
+        ("sjia", "4"),
+        ("aosd", "5"),
+        ("gout", "6"),
+        ("cppd", "6"),
+        ("car_t", "7"),
+    ],
+)
 def test_off_label_renewal_diagnoses_4_to_7_are_approved_for_18_months_with_no_limit(determine, diagnosis, clause):
     result = determine(fep(RENEWAL, diagnosis=diagnosis))
     assert granted(result) == ("approve", None, None, False, EIGHTEEN)
@@ -564,22 +633,31 @@ def test_renewal_clinical_benefit_left_blank_is_denied_and_listed_missing(determ
     assert result["missing"] == ["renewal.clinical_benefit"]
 
 
-@pytest.mark.parametrize("changes", [
-    {}, {"screening.tb": "positive_treated"}, {"screening.tb": "positive_in_treatment"},
-    {"screening.hbv": "ruled_out"}, {"screening.hbv": "treatment_started"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"screening.tb": "positive_treated"},
+        {"screening.tb": "positive_in_treatment"},
+        {"screening.hbv": "ruled_out"},
+        {"screening.hbv": "treatment_started"},
+    ],
+)
 def test_renewal_absence_of_active_infection_tb_hbv_meets_renewal_and_all_2(determine, changes):
     result = determine(fep(RENEWAL, **changes))
     assert result["decision"] == "approve"
     assert f"{RN}, AND ALL 2" in met(result)
 
 
-@pytest.mark.parametrize("changes", [
-    {"screening.active_infection": True},
-    {"screening.tb": "positive_untreated"},
-    {"screening.tb": "not_tested"},
-    {"screening.hbv": "not_evaluated"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"screening.active_infection": True},
+        {"screening.tb": "positive_untreated"},
+        {"screening.tb": "not_tested"},
+        {"screening.hbv": "not_evaluated"},
+    ],
+)
 def test_renewal_with_active_infection_tb_or_hbv_is_denied_on_renewal_and_all_2(determine, changes):
     result = determine(fep(RENEWAL, **changes))
     assert result["decision"] == "deny"
@@ -619,27 +697,42 @@ def test_renewal_with_live_vaccine_is_denied_on_renewal_and_all_4(determine):
 # ------------------------------------------------------------ Quantity limits and durations
 
 
-@pytest.mark.parametrize("request_type, changes, duration, clause", [
-    ("initial", {}, TWELVE, INITIAL_LIMIT),
-    ("renewal", RENEWAL, EIGHTEEN, RENEWAL_LIMIT),
-])
-@pytest.mark.parametrize("quantity, days, channel", [
-    (28, 28, "retail"), (1, 28, "retail"), (84, 84, "home_delivery"), (84, 84, "retail"), (30, 30, "retail"),
-])
-def test_ra_within_84_per_84_days_approves_84_per_84(determine, request_type, changes, duration, clause,
-                                                     quantity, days, channel):
+@pytest.mark.parametrize(
+    "request_type, changes, duration, clause",
+    [
+        ("initial", {}, TWELVE, INITIAL_LIMIT),
+        ("renewal", RENEWAL, EIGHTEEN, RENEWAL_LIMIT),
+    ],
+)
+@pytest.mark.parametrize(
+    "quantity, days, channel",
+    [
+        (28, 28, "retail"),
+        (1, 28, "retail"),
+        (84, 84, "home_delivery"),
+        (84, 84, "retail"),
+        (30, 30, "retail"),
+    ],
+)
+def test_ra_within_84_per_84_days_approves_84_per_84(
+    determine, request_type, changes, duration, clause, quantity, days, channel
+):
     result = determine(fep(changes, **{"dose.quantity": quantity, "dose.days_supply": days, "dose.channel": channel}))
     assert granted(result) == ("approve", 84, 84, False, duration)
     assert met(result)[-1] == clause
 
 
-@pytest.mark.parametrize("request_type, changes, duration, clause", [
-    ("initial", {}, TWELVE, INITIAL_LIMIT),
-    ("renewal", RENEWAL, EIGHTEEN, RENEWAL_LIMIT),
-])
+@pytest.mark.parametrize(
+    "request_type, changes, duration, clause",
+    [
+        ("initial", {}, TWELVE, INITIAL_LIMIT),
+        ("renewal", RENEWAL, EIGHTEEN, RENEWAL_LIMIT),
+    ],
+)
 @pytest.mark.parametrize("quantity, days", [(112, 84), (56, 28), (29, 28), (168, 84)])
-def test_ra_above_84_per_84_days_is_partial_at_84_per_84(determine, request_type, changes, duration, clause,
-                                                         quantity, days):
+def test_ra_above_84_per_84_days_is_partial_at_84_per_84(
+    determine, request_type, changes, duration, clause, quantity, days
+):
     result = determine(fep(changes, **{"dose.quantity": quantity, "dose.days_supply": days}))
     assert granted(result) == ("partial", 84, 84, False, duration)
     assert unmet(result) == [clause]
@@ -649,12 +742,25 @@ def test_ra_above_84_per_84_days_is_partial_at_84_per_84(determine, request_type
 # "8 mg/kg per day", a new 100 mg syringe for each dose, over a 28-day supply; worked by hand:
 # 70 kg: 560 mg/day -> 6 syringes/day -> 168; 12.5 kg: 100 mg -> 1 -> 28; 13 kg: 104 mg -> 2 -> 56;
 # 37.5 kg: 300 mg -> 3 -> 84.
-@pytest.mark.parametrize("weight, mg_per_day, cap", [
-    (70, 560, 168), (12, 96, 28), (12.5, 100, 28), (13, 104, 56), (25, 200, 56), (37.5, 300, 84), (100, 800, 224),
-])
+@pytest.mark.parametrize(
+    "weight, mg_per_day, cap",
+    [
+        (70, 560, 168),
+        (12, 96, 28),
+        (12.5, 100, 28),
+        (13, 104, 56),
+        (25, 200, 56),
+        (37.5, 300, 84),
+        (100, 800, 224),
+    ],
+)
 def test_caps_and_dira_limit_is_8_mg_per_kg_per_day_in_syringes(determine, diagnosis, weight, mg_per_day, cap):
-    changes = {"diagnosis": diagnosis, "patient.weight_kg": weight, "dose.mg_per_day": mg_per_day,
-               "dose.days_supply": 28}
+    changes = {
+        "diagnosis": diagnosis,
+        "patient.weight_kg": weight,
+        "dose.mg_per_day": mg_per_day,
+        "dose.days_supply": 28,
+    }
     within = determine(fep(NOMID_70, **changes, **{"dose.quantity": cap}))
     assert granted(within) == ("approve", cap, 28, False, TWELVE)
     above = determine(fep(NOMID_70, **changes, **{"dose.quantity": cap + 1}))

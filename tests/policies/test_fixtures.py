@@ -4,6 +4,7 @@ These read the database after `policies_load` (through the ORM), so a transcript
 slip in fixtures/ or a loader that drops or alters a value fails here. Each expected
 value below is copied from the policy texts in /work/shared/policies/.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,9 @@ def drug_list(code: str, list_code: str) -> m.DrugList:
 
 
 def entries(dl: m.DrugList) -> list[tuple[str, bool]]:
-    return [(e.drug.generic_name, e.include_biosimilars) for e in dl.entries.order_by("order", "id").select_related("drug")]
+    return [
+        (e.drug.generic_name, e.include_biosimilars) for e in dl.entries.order_by("order", "id").select_related("drug")
+    ]
 
 
 def generics(dl: m.DrugList) -> list[str]:
@@ -76,14 +79,19 @@ def dec(value) -> Decimal | None:
 @pytest.mark.parametrize(
     "code, payer, number, kind, effective",
     [
-        (CIGNA, "cigna", "DQM008", "quantity", dt.date(2025, 11, 1)),       # "Effective Date 11/01/2025"
-        (FEP, "bcbs-fep", "5.70.050", "prior_auth", dt.date(2025, 4, 1)),   # "Effective Date: April 1, 2025"
+        (CIGNA, "cigna", "DQM008", "quantity", dt.date(2025, 11, 1)),  # "Effective Date 11/01/2025"
+        (FEP, "bcbs-fep", "5.70.050", "prior_auth", dt.date(2025, 4, 1)),  # "Effective Date: April 1, 2025"
         (FB, "florida-blue", "09-J0000-45", "coverage", dt.date(2026, 1, 1)),  # "Revised: 01/01/26"
     ],
 )
 def test_each_policy_is_loaded_with_its_number_payer_and_version_in_force(code, payer, number, kind, effective):
     policy = m.Policy.objects.get(code=code)
-    assert (policy.payer.slug, policy.number, policy.kind, policy.drug.generic_name) == (payer, number, kind, "anakinra")
+    assert (policy.payer.slug, policy.number, policy.kind, policy.drug.generic_name) == (
+        payer,
+        number,
+        kind,
+        "anakinra",
+    )
     version = version_of(code)
     assert version.effective_date == effective
     assert version.status == m.PolicyVersion.Status.ACTIVE
@@ -91,7 +99,11 @@ def test_each_policy_is_loaded_with_its_number_payer_and_version_in_force(code, 
 
 def test_the_governed_product_is_kineret_100_mg_in_0_67_ml_prefilled_syringe():
     product = m.Product.objects.get(drug__generic_name="anakinra")
-    assert (product.strength_mg, product.volume_ml, product.form) == (Decimal("100"), Decimal("0.67"), "prefilled syringe")
+    assert (product.strength_mg, product.volume_ml, product.form) == (
+        Decimal("100"),
+        Decimal("0.67"),
+        "prefilled syringe",
+    )
     # Florida Blue's QL: "28 syringes (18.76 mL)/28 days" = 28 x 0.67 mL
     assert product.volume_ml * 28 == Decimal("18.76")
 
@@ -159,9 +171,9 @@ def test_cigna_table_1_bounds_base_limits_up_to_10_kg_and_pharmacist_above_100_k
 
 
 def test_cigna_base_limits_are_28_per_28_days_retail_and_84_per_84_days_home_delivery():
-    base = [(l.channel, l.kind, l.quantity, l.period_days) for l in limits(CIGNA, condition__isnull=True)]
+    base = [(row.channel, row.kind, row.quantity, row.period_days) for row in limits(CIGNA, condition__isnull=True)]
     assert base == [("retail", "fixed", 28, 28), ("home_delivery", "fixed", 84, 84)]
-    assert all(l.clause == "Drug Quantity Limits" for l in limits(CIGNA, condition__isnull=True))
+    assert all(row.clause == "Drug Quantity Limits" for row in limits(CIGNA, condition__isnull=True))
 
 
 def test_cigna_caps_or_dira_exception_uses_table_1_on_criteria_1():
@@ -174,7 +186,9 @@ def test_cigna_caps_or_dira_exception_uses_table_1_on_criteria_1():
 
 
 def test_cigna_stills_exception_is_56_per_28_days_retail_and_168_per_84_days_home_delivery():
-    stills = [(l.channel, l.quantity, l.period_days, l.grant) for l in limits(CIGNA, condition__key="criteria-2")]
+    stills = [
+        (row.channel, row.quantity, row.period_days, row.grant) for row in limits(CIGNA, condition__key="criteria-2")
+    ]
     assert stills == [("retail", 56, 28, "requested"), ("home_delivery", 168, 84, "requested")]
     gate = m.CriterionNode.objects.get(version=version_of(CIGNA), parent__key="criteria-2", gate=True)
     assert gate.params["diagnoses"] == ["stills"]
@@ -221,21 +235,25 @@ def test_cigna_car_t_examples_are_listed(brand, generic):
 @pytest.mark.parametrize(
     "slug, status, min_age, fda_mg, fda_mg_kg, comp_mg, comp_mg_kg",
     [
-        ("ra", "fda_labeled", 18, 100, None, None, None),      # adults; 100 mg QD
-        ("nomid", "fda_labeled", None, None, 8, None, None),   # max 8 mg/kg daily
-        ("dira", "fda_labeled", None, None, 8, None, None),    # max 8 mg/kg QD
+        ("ra", "fda_labeled", 18, 100, None, None, None),  # adults; 100 mg QD
+        ("nomid", "fda_labeled", None, None, 8, None, None),  # max 8 mg/kg daily
+        ("dira", "fda_labeled", None, None, 8, None, None),  # max 8 mg/kg QD
         ("castleman", "compendia", None, None, None, 100, None),  # 100 mg SC QD
-        ("ecd", "compendia", None, None, None, 100, None),     # 100 mg SC QD
+        ("ecd", "compendia", None, None, None, 100, None),  # 100 mg SC QD
         ("ici_hlh", "compendia", None, None, None, 400, None),  # up to 100 mg every 6 hours
-        ("car_t", "compendia", None, None, None, 400, None),   # up to 100 mg every 6 hours
-        ("sjia", "compendia", None, None, None, None, 4),      # 4 mg/kg/day in children
-        ("aosd", "compendia", None, None, None, 200, None),    # up to 200 mg/day in adults
+        ("car_t", "compendia", None, None, None, 400, None),  # up to 100 mg every 6 hours
+        ("sjia", "compendia", None, None, None, None, 4),  # 4 mg/kg/day in children
+        ("aosd", "compendia", None, None, None, 200, None),  # up to 200 mg/day in adults
     ],
 )
 def test_cigna_indications_and_doses(slug, status, min_age, fda_mg, fda_mg_kg, comp_mg, comp_mg_kg):
     pd = policy_diagnosis(CIGNA, slug)
     assert pd.status == status
-    assert (pd.labeled_min_age, pd.fda_max_mg_per_day, pd.fda_max_mg_per_kg_day) == (dec(min_age), dec(fda_mg), dec(fda_mg_kg))
+    assert (pd.labeled_min_age, pd.fda_max_mg_per_day, pd.fda_max_mg_per_kg_day) == (
+        dec(min_age),
+        dec(fda_mg),
+        dec(fda_mg_kg),
+    )
     assert (pd.compendia_max_mg_per_day, pd.compendia_max_mg_per_kg_day) == (dec(comp_mg), dec(comp_mg_kg))
 
 
@@ -331,12 +349,22 @@ def test_fep_appendix_1_contraindications_to_methotrexate_as_printed():
     "list_code, plans, required, printed",
     [
         pytest.param(
-            "fep-app3-ra-standard-basic", {"standard", "basic"}, 2,  # "*must try TWO preferred products"
-            [("tocilizumab", False), ("etanercept", False), ("adalimumab", True), ("upadacitinib", False), ("tofacitinib", False)],
+            "fep-app3-ra-standard-basic",
+            {"standard", "basic"},
+            2,  # "*must try TWO preferred products"
+            [
+                ("tocilizumab", False),
+                ("etanercept", False),
+                ("adalimumab", True),
+                ("upadacitinib", False),
+                ("tofacitinib", False),
+            ],
             id="standard-basic-two",
         ),
         pytest.param(
-            "fep-app3-ra-blue-focus", {"blue_focus"}, 1,  # "*must try ONE preferred product"
+            "fep-app3-ra-blue-focus",
+            {"blue_focus"},
+            1,  # "*must try ONE preferred product"
             [("etanercept", False), ("adalimumab", True)],
             id="blue-focus-one",
         ),
@@ -354,15 +382,24 @@ def test_fep_appendix_3_preferred_products_per_plan(list_code, plans, required, 
 
 @pytest.mark.parametrize(
     "name, generic",
-    [("Actemra", "tocilizumab"), ("Enbrel", "etanercept"), ("Humira", "adalimumab"), ("Rinvoq", "upadacitinib"),
-     ("Xeljanz/XR", "tofacitinib")],
+    [
+        ("Actemra", "tocilizumab"),
+        ("Enbrel", "etanercept"),
+        ("Humira", "adalimumab"),
+        ("Rinvoq", "upadacitinib"),
+        ("Xeljanz/XR", "tofacitinib"),
+    ],
 )
 def test_fep_appendix_3_printed_names_resolve(name, generic):
     assert drug_named(name).generic_name == generic
 
 
 def test_fep_plans_are_standard_basic_and_blue_focus():
-    assert set(m.Policy.objects.get(code=FEP).plans.values_list("code", flat=True)) == {"standard", "basic", "blue_focus"}
+    assert set(m.Policy.objects.get(code=FEP).plans.values_list("code", flat=True)) == {
+        "standard",
+        "basic",
+        "blue_focus",
+    }
 
 
 @pytest.mark.parametrize("request_type", ["initial", "renewal"])
@@ -376,13 +413,15 @@ def test_fep_plans_are_standard_basic_and_blue_focus():
     ],
 )
 def test_fep_quantity_limits(request_type, diagnoses, kind, quantity, period_days, mg_per_kg):
-    found = [l for l in limits(FEP, request_type=request_type) if slugs(l.diagnoses) == diagnoses]
+    found = [row for row in limits(FEP, request_type=request_type) if slugs(row.diagnoses) == diagnoses]
     assert len(found) == 1
     (limit,) = found
     assert (limit.kind, limit.quantity, limit.mg_per_kg_day) == (kind, quantity, dec(mg_per_kg))
     if kind != "per_kg":  # a per-kg limit's period is the default it is computed over
         assert limit.period_days == period_days
-    assert limit.clause == ("Prior-Approval Limits, Quantity" if request_type == "initial" else "Prior-Approval Renewal Limits, Quantity")
+    assert limit.clause == (
+        "Prior-Approval Limits, Quantity" if request_type == "initial" else "Prior-Approval Renewal Limits, Quantity"
+    )
 
 
 def test_fep_has_no_other_quantity_limits():
@@ -411,21 +450,44 @@ def test_fep_approval_durations_12_months_then_18_months_on_renewal(request_type
 def test_fep_indications(slug, status, min_age, fda_mg, fda_mg_kg):
     pd = policy_diagnosis(FEP, slug)
     assert (pd.status, pd.labeled_min_age, pd.fda_max_mg_per_day, pd.fda_max_mg_per_kg_day) == (
-        status, dec(min_age), dec(fda_mg), dec(fda_mg_kg)
+        status,
+        dec(min_age),
+        dec(fda_mg),
+        dec(fda_mg_kg),
     )
 
 
 @pytest.mark.parametrize(
     "clause, kind, params",
     [
-        ("Prior-Approval Requirements, Diagnoses 1.a", "number_compare", {"fact": "patient.age_years", "op": ">=", "value": 18}),
-        ("Prior-Approval Requirements, Diagnoses 1.b", "fact_in", {"fact": "severity", "values": ["moderate", "severe"]}),
-        ("Prior-Approval Requirements, Diagnoses 1.d", "number_compare", {"fact": "dose.mg_per_day", "op": "<=", "value": 100}),
+        (
+            "Prior-Approval Requirements, Diagnoses 1.a",
+            "number_compare",
+            {"fact": "patient.age_years", "op": ">=", "value": 18},
+        ),
+        (
+            "Prior-Approval Requirements, Diagnoses 1.b",
+            "fact_in",
+            {"fact": "severity", "values": ["moderate", "severe"]},
+        ),
+        (
+            "Prior-Approval Requirements, Diagnoses 1.d",
+            "number_compare",
+            {"fact": "dose.mg_per_day", "op": "<=", "value": 100},
+        ),
         ("Prior-Approval Requirements, Diagnoses 2.a", "diagnosis_in", {"diagnoses": ["nomid"]}),
         ("Prior-Approval Requirements, Diagnoses 2.b", "dose_mg_per_kg_at_most", {"mg_per_kg": 8}),
         ("Prior-Approval Requirements, Diagnoses 3.a", "dose_mg_per_kg_at_most", {"mg_per_kg": 8}),
-        ("Prior-Approval Renewal Requirements, Diagnoses 1.a", "number_compare", {"fact": "patient.age_years", "op": ">=", "value": 18}),
-        ("Prior-Approval Renewal Requirements, Diagnoses 1.b", "number_compare", {"fact": "dose.mg_per_day", "op": "<=", "value": 100}),
+        (
+            "Prior-Approval Renewal Requirements, Diagnoses 1.a",
+            "number_compare",
+            {"fact": "patient.age_years", "op": ">=", "value": 18},
+        ),
+        (
+            "Prior-Approval Renewal Requirements, Diagnoses 1.b",
+            "number_compare",
+            {"fact": "dose.mg_per_day", "op": "<=", "value": 100},
+        ),
         ("Prior-Approval Renewal Requirements, Diagnoses 2.b", "dose_mg_per_kg_at_most", {"mg_per_kg": 8}),
         ("Prior-Approval Renewal Requirements, Diagnoses 3.a", "dose_mg_per_kg_at_most", {"mg_per_kg": 8}),
     ],
@@ -446,14 +508,19 @@ def test_fep_conventional_dmard_trial_is_3_months_of_at_least_one():
     + [f"Prior-Approval Requirements, AND ALL {n}" for n in range(1, 6)]
     + [f"Prior-Approval Renewal Requirements, Diagnoses {n}" for n in range(1, 8)]
     + [f"Prior-Approval Renewal Requirements, AND ALL {n}" for n in range(1, 5)]
-    + ["Prior-Approval Requirements, Diagnoses 1.c", "Prior-Approval Requirements, Diagnoses 1.e",
-       "Prior-Approval Renewal Requirements, Diagnoses 1.c"],
+    + [
+        "Prior-Approval Requirements, Diagnoses 1.c",
+        "Prior-Approval Requirements, Diagnoses 1.e",
+        "Prior-Approval Renewal Requirements, Diagnoses 1.c",
+    ],
 )
 def test_fep_clause_labels_exist(clause):
     assert m.CriterionNode.objects.filter(version=version_of(FEP), clause=clause).exists()
 
 
-@pytest.mark.parametrize("clause", ["Prior-Approval Requirements, AND ALL 4", "Prior-Approval Renewal Requirements, AND ALL 3"])
+@pytest.mark.parametrize(
+    "clause", ["Prior-Approval Requirements, AND ALL 4", "Prior-Approval Renewal Requirements, AND ALL 3"]
+)
 def test_fep_no_combination_with_appendix_2_biologic_or_targeted_dmards(clause):
     assert node(FEP, clause, "no_concomitant_from").params == {"lists": ["fep-app2-biologic", "fep-app2-targeted"]}
 
@@ -487,9 +554,14 @@ def test_florida_blue_preferred_ra_product_names_resolve(printed, generic):
     "list_code, printed",
     [
         pytest.param("fb-ra-methotrexate", ["methotrexate"], id="1a-methotrexate"),
-        pytest.param("fb-ra-conventional-other", ["hydroxychloroquine", "leflunomide", "sulfasalazine"], id="1b-one-conventional"),
-        pytest.param("fb-ra-conventional", ["methotrexate", "hydroxychloroquine", "leflunomide", "sulfasalazine"],
-                     id="1c-1d-conventional"),
+        pytest.param(
+            "fb-ra-conventional-other", ["hydroxychloroquine", "leflunomide", "sulfasalazine"], id="1b-one-conventional"
+        ),
+        pytest.param(
+            "fb-ra-conventional",
+            ["methotrexate", "hydroxychloroquine", "leflunomide", "sulfasalazine"],
+            id="1c-1d-conventional",
+        ),
     ],
 )
 def test_florida_blue_conventional_ra_agents(list_code, printed):
@@ -522,17 +594,32 @@ def test_florida_blue_table_2_brand_names_resolve(generic, name):
     "printed, generic",
     [
         # JAK inhibitors, as printed in Initiation 4 and Continuation 5 (with their misspellings)
-        ("Cibinqo", "abrocitinib"), ("Cibinquo", "abrocitinib"), ("Cibinvo", "abrocitinib"),
-        ("Leqselvi", "deuruxolitinib"), ("Litfulo", "ritlecitinib"), ("Olumiant", "baricitinib"),
-        ("Opzelura", "ruxolitinib"), ("Rinvoq", "upadacitinib"), ("Rinvoq/Rinvoq LQ", "upadacitinib"),
-        ("Xeljanz", "tofacitinib"), ("Xeljanz/Xeljanz XR", "tofacitinib"),
-        ("Otezla", "apremilast"), ("Otezla XR", "apremilast"),
+        ("Cibinqo", "abrocitinib"),
+        ("Cibinquo", "abrocitinib"),
+        ("Cibinvo", "abrocitinib"),
+        ("Leqselvi", "deuruxolitinib"),
+        ("Litfulo", "ritlecitinib"),
+        ("Olumiant", "baricitinib"),
+        ("Opzelura", "ruxolitinib"),
+        ("Rinvoq", "upadacitinib"),
+        ("Rinvoq/Rinvoq LQ", "upadacitinib"),
+        ("Xeljanz", "tofacitinib"),
+        ("Xeljanz/Xeljanz XR", "tofacitinib"),
+        ("Otezla", "apremilast"),
+        ("Otezla XR", "apremilast"),
         ("Sotyktu", "deucravacitinib"),
-        ("Velsipity", "etrasimod"), ("Zeposia", "ozanimod"),
+        ("Velsipity", "etrasimod"),
+        ("Zeposia", "ozanimod"),
         # TNF antagonists named under Precautions, and the biologic immunomodulators of the RA section
-        ("adalimumab", "adalimumab"), ("etanercept", "etanercept"), ("infliximab", "infliximab"),
-        ("certolizumab", "certolizumab"), ("golimumab", "golimumab"), ("abatacept", "abatacept"),
-        ("tocilizumab", "tocilizumab"), ("sarilumab", "sarilumab"), ("rituximab", "rituximab"),
+        ("adalimumab", "adalimumab"),
+        ("etanercept", "etanercept"),
+        ("infliximab", "infliximab"),
+        ("certolizumab", "certolizumab"),
+        ("golimumab", "golimumab"),
+        ("abatacept", "abatacept"),
+        ("tocilizumab", "tocilizumab"),
+        ("sarilumab", "sarilumab"),
+        ("rituximab", "rituximab"),
     ],
 )
 def test_florida_blue_not_permitted_in_combination(printed, generic):
@@ -563,7 +650,12 @@ FB_ICD10 = [  # ICD-10 Diagnosis Codes That Support Medical Necessity
     ("M05.70", "M05.7A", "Rheumatoid arthritis with rheumatoid factor without organ or systems involvement", {"ra"}),
     ("M05.80", "M05.8A", "Other rheumatoid arthritis with rheumatoid factor", {"ra"}),
     ("M05.9", "", "Rheumatoid arthritis with rheumatoid factor, unspecified", {"ra"}),
-    ("M05.A", "", "Abnormal rheumatoid factor and anti-citrullinated protein antibody with rheumatoid arthritis", {"ra"}),
+    (
+        "M05.A",
+        "",
+        "Abnormal rheumatoid factor and anti-citrullinated protein antibody with rheumatoid arthritis",
+        {"ra"},
+    ),
     ("M06.00", "M06.0A", "Rheumatoid arthritis without rheumatoid factor", {"ra"}),
     ("M06.1", "", "Adult-onset Still's disease", {"aosd"}),
     ("M06.20", "M06.29", "Rheumatoid bursitis", {"ra"}),
@@ -571,7 +663,12 @@ FB_ICD10 = [  # ICD-10 Diagnosis Codes That Support Medical Necessity
     ("M06.80", "M06.8A", "Other specified rheumatoid arthritis", {"ra"}),
     ("M06.9", "", "Rheumatoid arthritis, unspecified", {"ra"}),
     ("M08.20", "M08.29", "Juvenile rheumatoid arthritis with systemic onset", {"sjia"}),
-    ("Q87.89", "", "Other specified congenital malformation syndromes, not elsewhere classified [for NOMID only]", {"nomid"}),
+    (
+        "Q87.89",
+        "",
+        "Other specified congenital malformation syndromes, not elsewhere classified [for NOMID only]",
+        {"nomid"},
+    ),
     ("T80.82XA", "", "Complication of immune effector cellular therapy, initial encounter", {"car_t"}),
     ("T80.82XD", "", "Complication of immune effector cellular therapy, subsequent encounter", {"car_t"}),
     ("T80.82XS", "", "Complication of immune effector cellular therapy, sequela", {"car_t"}),
@@ -595,7 +692,11 @@ def test_florida_blue_icd10_list_has_exactly_the_printed_codes():
 def test_florida_blue_quantity_limit_is_28_syringes_per_28_days(clause, request_type):
     (limit,) = limits(FB, clause=clause)
     assert (limit.request_type, limit.kind, limit.quantity, limit.period_days, limit.condition) == (
-        request_type, "fixed", 28, 28, None
+        request_type,
+        "fixed",
+        28,
+        28,
+        None,
     )
     assert limit.text == "QL: 100 mg syringe - 28 syringes (18.76 mL)/28 days"
 
@@ -617,8 +718,11 @@ def test_florida_blue_covid_dose_is_100_mg_daily_for_at_most_10_days():
     ],
 )
 def test_florida_blue_approval_durations(request_type, diagnoses, months):
-    found = [d for d in m.ApprovalDuration.objects.filter(version=version_of(FB), request_type=request_type)
-             if slugs(d.diagnoses) == diagnoses]
+    found = [
+        d
+        for d in m.ApprovalDuration.objects.filter(version=version_of(FB), request_type=request_type)
+        if slugs(d.diagnoses) == diagnoses
+    ]
     assert [(d.months, d.days) for d in found] == [(months, None)]
 
 
@@ -651,14 +755,19 @@ def test_florida_blue_criterion_thresholds(clause, kind, params):
 def test_florida_blue_ra_trial_requirements(clause, lists, outcomes, min_count, min_months):
     params = node(FB, clause, "trials").params
     assert (params["lists"], params["outcomes"], params["min_count"], params.get("min_months")) == (
-        lists, outcomes, min_count, min_months
+        lists,
+        outcomes,
+        min_count,
+        min_months,
     )
 
 
 @pytest.mark.parametrize(
     "clause, counts",
-    [("Table 1 RA 2.b", [(["inadequate_response"], 2, 3), (["intolerance"], 1, None)]),   # TWO + ONE
-     ("Table 1 RA 2.c", [(["inadequate_response"], 1, 3), (["intolerance"], 2, None)])],  # ONE + TWO
+    [
+        ("Table 1 RA 2.b", [(["inadequate_response"], 2, 3), (["intolerance"], 1, None)]),  # TWO + ONE
+        ("Table 1 RA 2.c", [(["inadequate_response"], 1, 3), (["intolerance"], 2, None)]),
+    ],  # ONE + TWO
 )
 def test_florida_blue_ra_mixed_preferred_trials(clause, counts):
     # One criterion over different products: TWO + ONE (or ONE + TWO) means three distinct preferred products.
@@ -669,17 +778,62 @@ def test_florida_blue_ra_mixed_preferred_trials(clause, counts):
 
 @pytest.mark.parametrize(
     "clause",
-    ["Initiation 1", "Initiation 1.a", "Initiation 1.b", "Initiation 1.c", "Initiation 1.c.i", "Initiation 1.c.ii",
-     "Initiation 1.c.ii.I", "Initiation 1.c.ii.II", "Initiation 2", "Initiation 3", "Initiation 4", "Initiation 5",
-     "Initiation 5.b", "Initiation 5.b.i", "Initiation 5.b.ii", "Initiation 5.b.ii.1", "Initiation 5.b.ii.3.a",
-     "Initiation 5.b.ii.3.b", "Initiation 5.c", "Initiation 5.c.i", "Initiation 5.c.ii", "Initiation 5.d",
-     "Initiation 5.d.i", "Initiation 5.d.ii",
-     "Table 1 RA", "Table 1 RA 1", "Table 1 RA 1.e", "Table 1 RA 2", "Table 1 RA 2.f", "Table 1 DIRA", "Table 1 NOMID",
-     "Table 1 MIS-C", "Table 1 MIS-C 2", "Table 1 MIS-C 3", "Table 1 MIS-C 4", "Table 1 MIS-C 4.a", "Table 1 MIS-C 4.b",
-     "Table 1 MIS-C 4.c", "Table 1 COVID-19", "Table 1 COVID-19 1", "Table 1 COVID-19 2", "Table 1 COVID-19 3",
-     "Table 1 COVID-19 4", "Table 1 COVID-19 5", "Table 1 Other indications",
-     "Continuation 1", "Continuation 2", "Continuation 3", "Continuation 4", "Continuation 6", "Continuation 6.b",
-     "Continuation 6.c", "Continuation 6.d", "Position Statement, Comparative Effectiveness"],
+    [
+        "Initiation 1",
+        "Initiation 1.a",
+        "Initiation 1.b",
+        "Initiation 1.c",
+        "Initiation 1.c.i",
+        "Initiation 1.c.ii",
+        "Initiation 1.c.ii.I",
+        "Initiation 1.c.ii.II",
+        "Initiation 2",
+        "Initiation 3",
+        "Initiation 4",
+        "Initiation 5",
+        "Initiation 5.b",
+        "Initiation 5.b.i",
+        "Initiation 5.b.ii",
+        "Initiation 5.b.ii.1",
+        "Initiation 5.b.ii.3.a",
+        "Initiation 5.b.ii.3.b",
+        "Initiation 5.c",
+        "Initiation 5.c.i",
+        "Initiation 5.c.ii",
+        "Initiation 5.d",
+        "Initiation 5.d.i",
+        "Initiation 5.d.ii",
+        "Table 1 RA",
+        "Table 1 RA 1",
+        "Table 1 RA 1.e",
+        "Table 1 RA 2",
+        "Table 1 RA 2.f",
+        "Table 1 DIRA",
+        "Table 1 NOMID",
+        "Table 1 MIS-C",
+        "Table 1 MIS-C 2",
+        "Table 1 MIS-C 3",
+        "Table 1 MIS-C 4",
+        "Table 1 MIS-C 4.a",
+        "Table 1 MIS-C 4.b",
+        "Table 1 MIS-C 4.c",
+        "Table 1 COVID-19",
+        "Table 1 COVID-19 1",
+        "Table 1 COVID-19 2",
+        "Table 1 COVID-19 3",
+        "Table 1 COVID-19 4",
+        "Table 1 COVID-19 5",
+        "Table 1 Other indications",
+        "Continuation 1",
+        "Continuation 2",
+        "Continuation 3",
+        "Continuation 4",
+        "Continuation 6",
+        "Continuation 6.b",
+        "Continuation 6.c",
+        "Continuation 6.d",
+        "Position Statement, Comparative Effectiveness",
+    ],
 )
 def test_florida_blue_clause_labels_exist(clause):
     assert m.CriterionNode.objects.filter(version=version_of(FB), clause=clause).exists()
@@ -688,11 +842,16 @@ def test_florida_blue_clause_labels_exist(clause):
 @pytest.mark.parametrize(
     "clause, question",
     [
-        ("Table 1 MIS-C 2", "mis_c_prior_sars_cov_2"), ("Table 1 MIS-C 3", "mis_c_hospitalized"),
-        ("Table 1 MIS-C 4.a", "mis_c_refractory_ivig_steroids"), ("Table 1 MIS-C 4.b", "mis_c_steroid_contraindication"),
-        ("Table 1 MIS-C 4.c", "mis_c_mas_features"), ("Table 1 COVID-19 1", "covid_hospitalized"),
-        ("Table 1 COVID-19 2", "covid_positive_viral_test"), ("Table 1 COVID-19 3", "covid_pneumonia_oxygen"),
-        ("Table 1 COVID-19 4", "covid_risk_respiratory_failure"), ("Table 1 COVID-19 5", "covid_elevated_supar"),
+        ("Table 1 MIS-C 2", "mis_c_prior_sars_cov_2"),
+        ("Table 1 MIS-C 3", "mis_c_hospitalized"),
+        ("Table 1 MIS-C 4.a", "mis_c_refractory_ivig_steroids"),
+        ("Table 1 MIS-C 4.b", "mis_c_steroid_contraindication"),
+        ("Table 1 MIS-C 4.c", "mis_c_mas_features"),
+        ("Table 1 COVID-19 1", "covid_hospitalized"),
+        ("Table 1 COVID-19 2", "covid_positive_viral_test"),
+        ("Table 1 COVID-19 3", "covid_pneumonia_oxygen"),
+        ("Table 1 COVID-19 4", "covid_risk_respiratory_failure"),
+        ("Table 1 COVID-19 5", "covid_elevated_supar"),
     ],
 )
 def test_florida_blue_table_1_indication_questions(clause, question):
@@ -701,12 +860,19 @@ def test_florida_blue_table_1_indication_questions(clause, question):
 
 @pytest.mark.parametrize(
     "slug, status, min_age, fda_mg, fda_mg_kg",
-    [("ra", "fda_labeled", 18, 100, None), ("nomid", "fda_labeled", None, None, 8), ("dira", "fda_labeled", None, None, 8)],
+    [
+        ("ra", "fda_labeled", 18, 100, None),
+        ("nomid", "fda_labeled", None, None, 8),
+        ("dira", "fda_labeled", None, None, 8),
+    ],
 )
 def test_florida_blue_fda_labeled_indications(slug, status, min_age, fda_mg, fda_mg_kg):
     pd = policy_diagnosis(FB, slug)
     assert (pd.status, pd.labeled_min_age, pd.fda_max_mg_per_day, pd.fda_max_mg_per_kg_day) == (
-        status, dec(min_age), dec(fda_mg), dec(fda_mg_kg)
+        status,
+        dec(min_age),
+        dec(fda_mg),
+        dec(fda_mg_kg),
     )
 
 
@@ -719,11 +885,22 @@ QUESTIONS = [  # /work/shared/api/determination-contract.md, "Indication-specifi
     ("mis_c_steroid_contraindication", "mis_c", "Member has contraindications to long-term use of glucocorticoids"),
     ("mis_c_mas_features", "mis_c", "Member has features of macrophage activation syndrome (MAS)"),
     ("covid_hospitalized", "covid", "Member is hospitalized"),
-    ("covid_positive_viral_test", "covid", "Diagnosis has been confirmed by positive results of direct SARS-CoV-2 viral testing"),
-    ("covid_pneumonia_oxygen", "covid", "Member has pneumonia requiring supplemental oxygen (low- or high-flow oxygen)"),
+    (
+        "covid_positive_viral_test",
+        "covid",
+        "Diagnosis has been confirmed by positive results of direct SARS-CoV-2 viral testing",
+    ),
+    (
+        "covid_pneumonia_oxygen",
+        "covid",
+        "Member has pneumonia requiring supplemental oxygen (low- or high-flow oxygen)",
+    ),
     ("covid_risk_respiratory_failure", "covid", "Member is at risk of progressing to severe respiratory failure"),
-    ("covid_elevated_supar", "covid",
-     "Member is likely to have an elevated plasma soluble urokinase plasminogen activator receptor (suPAR)"),
+    (
+        "covid_elevated_supar",
+        "covid",
+        "Member is likely to have an elevated plasma soluble urokinase plasminogen activator receptor (suPAR)",
+    ),
 ]
 
 
@@ -738,8 +915,26 @@ def test_there_are_exactly_the_10_contract_questions():
     assert set(m.Question.objects.values_list("code", flat=True)) == {q[0] for q in QUESTIONS}
 
 
-CONTRACT_DIAGNOSES = ["ra", "nomid", "fcas", "mws", "dira", "sjia", "aosd", "gout", "cppd", "car_t", "ici_hlh",
-                      "castleman", "ecd", "schnitzler", "mis_c", "covid", "psoriasis", "other"]
+CONTRACT_DIAGNOSES = [
+    "ra",
+    "nomid",
+    "fcas",
+    "mws",
+    "dira",
+    "sjia",
+    "aosd",
+    "gout",
+    "cppd",
+    "car_t",
+    "ici_hlh",
+    "castleman",
+    "ecd",
+    "schnitzler",
+    "mis_c",
+    "covid",
+    "psoriasis",
+    "other",
+]
 
 
 @pytest.mark.parametrize("slug", CONTRACT_DIAGNOSES)
@@ -772,80 +967,213 @@ ANY = True  # include_biosimilars: "biosimilars of this product count as this en
 EXACT_DRUG_LISTS = [
     # Cigna DQM008, Criteria 3 Note: "Examples of CAR T-cell therapy include Abecma (...), Aucatzyl (...),
     # Breyanzi (...), Carvykti (...), Kymriah (...), Tecartus (...), and Yescarta (...)".
-    pytest.param(CIGNA, "cigna-car-t-examples", [
-        ("idecabtagene vicleucel", False), ("obecabtagene autoleucel", False), ("lisocabtagene maraleucel", False),
-        ("ciltacabtagene autoleucel", False), ("tisagenlecleucel", False), ("brexucabtagene autoleucel", False),
-        ("axicabtagene ciloleucel", False),
-    ], id="cigna-car-t"),
+    pytest.param(
+        CIGNA,
+        "cigna-car-t-examples",
+        [
+            ("idecabtagene vicleucel", False),
+            ("obecabtagene autoleucel", False),
+            ("lisocabtagene maraleucel", False),
+            ("ciltacabtagene autoleucel", False),
+            ("tisagenlecleucel", False),
+            ("brexucabtagene autoleucel", False),
+            ("axicabtagene ciloleucel", False),
+        ],
+        id="cigna-car-t",
+    ),
     # FEP Appendix 2 - List of DMARDs, Conventional: azathioprine ... sulfasalazine (8 rows).
-    pytest.param(FEP, "fep-app2-conventional", [
-        ("azathioprine", False), ("cyclophosphamide", False), ("cyclosporine", False), ("hydroxychloroquine", False),
-        ("leflunomide", False), ("methotrexate", False), ("mycophenolate", False), ("sulfasalazine", False),
-    ], id="fep-app2-conventional"),
+    pytest.param(
+        FEP,
+        "fep-app2-conventional",
+        [
+            ("azathioprine", False),
+            ("cyclophosphamide", False),
+            ("cyclosporine", False),
+            ("hydroxychloroquine", False),
+            ("leflunomide", False),
+            ("methotrexate", False),
+            ("mycophenolate", False),
+            ("sulfasalazine", False),
+        ],
+        id="fep-app2-conventional",
+    ),
     # FEP Appendix 2, Biological: abatacept ... vedolizumab (20 rows); a biosimilar is the same biologic DMARD.
-    pytest.param(FEP, "fep-app2-biologic", [
-        ("abatacept", ANY), ("adalimumab", ANY), ("anakinra", ANY), ("bimekizumab-bkzx", ANY), ("brodalumab", ANY),
-        ("certolizumab", ANY), ("etanercept", ANY), ("golimumab", ANY), ("guselkumab", ANY), ("infliximab", ANY),
-        ("ixekizumab", ANY), ("risankizumab-rzaa", ANY), ("rituximab", ANY), ("sarilumab", ANY), ("secukinumab", ANY),
-        ("spesolimab-sbzo", ANY), ("tildrakizumab-asmn", ANY), ("tocilizumab", ANY), ("ustekinumab", ANY),
-        ("vedolizumab", ANY),
-    ], id="fep-app2-biological"),
+    pytest.param(
+        FEP,
+        "fep-app2-biologic",
+        [
+            ("abatacept", ANY),
+            ("adalimumab", ANY),
+            ("anakinra", ANY),
+            ("bimekizumab-bkzx", ANY),
+            ("brodalumab", ANY),
+            ("certolizumab", ANY),
+            ("etanercept", ANY),
+            ("golimumab", ANY),
+            ("guselkumab", ANY),
+            ("infliximab", ANY),
+            ("ixekizumab", ANY),
+            ("risankizumab-rzaa", ANY),
+            ("rituximab", ANY),
+            ("sarilumab", ANY),
+            ("secukinumab", ANY),
+            ("spesolimab-sbzo", ANY),
+            ("tildrakizumab-asmn", ANY),
+            ("tocilizumab", ANY),
+            ("ustekinumab", ANY),
+            ("vedolizumab", ANY),
+        ],
+        id="fep-app2-biological",
+    ),
     # FEP Appendix 2, Targeted synthetic: apremilast, baricitinib, deucravacitinib, tofacitinib, upadactinib [sic].
-    pytest.param(FEP, "fep-app2-targeted", [
-        ("apremilast", False), ("baricitinib", False), ("deucravacitinib", False), ("tofacitinib", False),
-        ("upadacitinib", False),
-    ], id="fep-app2-targeted"),
+    pytest.param(
+        FEP,
+        "fep-app2-targeted",
+        [
+            ("apremilast", False),
+            ("baricitinib", False),
+            ("deucravacitinib", False),
+            ("tofacitinib", False),
+            ("upadacitinib", False),
+        ],
+        id="fep-app2-targeted",
+    ),
     # FEP Appendix 3, Standard/Basic: "Actemra (SC) Enbrel Humira** Rinvoq Xeljanz/XR";
     # "**Including all preferred biosimilars" (Humira only).
-    pytest.param(FEP, "fep-app3-ra-standard-basic", [
-        ("tocilizumab", False), ("etanercept", False), ("adalimumab", ANY), ("upadacitinib", False),
-        ("tofacitinib", False),
-    ], id="fep-app3-standard-basic"),
+    pytest.param(
+        FEP,
+        "fep-app3-ra-standard-basic",
+        [
+            ("tocilizumab", False),
+            ("etanercept", False),
+            ("adalimumab", ANY),
+            ("upadacitinib", False),
+            ("tofacitinib", False),
+        ],
+        id="fep-app3-standard-basic",
+    ),
     # FEP Appendix 3, Blue Focus: "Enbrel Humira**".
     pytest.param(FEP, "fep-app3-ra-blue-focus", [("etanercept", False), ("adalimumab", ANY)], id="fep-app3-blue-focus"),
     # Florida Blue Table 1 RA 2: "The preferred RA products are: Adalimumab-aaty, Adalimumab-adaz, Enbrel, Hadlima,
     # Humira, Rinvoq, Simlandi, Xeljanz/Xeljanz XR" -- each a product of its own, no biosimilars folded in.
-    pytest.param(FB, "fb-ra-preferred", [
-        ("adalimumab-aaty", False), ("adalimumab-adaz", False), ("etanercept", False), ("adalimumab-bwwd", False),
-        ("adalimumab", False), ("upadacitinib", False), ("adalimumab-ryvk", False), ("tofacitinib", False),
-    ], id="fb-preferred"),
+    pytest.param(
+        FB,
+        "fb-ra-preferred",
+        [
+            ("adalimumab-aaty", False),
+            ("adalimumab-adaz", False),
+            ("etanercept", False),
+            ("adalimumab-bwwd", False),
+            ("adalimumab", False),
+            ("upadacitinib", False),
+            ("adalimumab-ryvk", False),
+            ("tofacitinib", False),
+        ],
+        id="fb-preferred",
+    ),
     # Florida Blue Table 1 RA 1.a: "maximally tolerated methotrexate".
     pytest.param(FB, "fb-ra-methotrexate", [("methotrexate", False)], id="fb-1a"),
     # Table 1 RA 1.b: "ONE conventional agent (i.e., hydroxychloroquine, leflunomide, sulfasalazine)".
-    pytest.param(FB, "fb-ra-conventional-other", [
-        ("hydroxychloroquine", False), ("leflunomide", False), ("sulfasalazine", False),
-    ], id="fb-1b"),
+    pytest.param(
+        FB,
+        "fb-ra-conventional-other",
+        [
+            ("hydroxychloroquine", False),
+            ("leflunomide", False),
+            ("sulfasalazine", False),
+        ],
+        id="fb-1b",
+    ),
     # Table 1 RA 1.c / 1.d: "(i.e., methotrexate, hydroxychloroquine, leflunomide, sulfasalazine)".
-    pytest.param(FB, "fb-ra-conventional", [
-        ("methotrexate", False), ("hydroxychloroquine", False), ("leflunomide", False), ("sulfasalazine", False),
-    ], id="fb-1c-1d"),
+    pytest.param(
+        FB,
+        "fb-ra-conventional",
+        [
+            ("methotrexate", False),
+            ("hydroxychloroquine", False),
+            ("leflunomide", False),
+            ("sulfasalazine", False),
+        ],
+        id="fb-1c-1d",
+    ),
     # Table 1 RA 1.e: "another biologic immunomodulator agent that is FDA labeled ... for the treatment of RA". The
     # Description's RA bDMARDs: etanercept, adalimumab, infliximab, golimumab, certolizumab pegol, abatacept,
     # tocilizumab, sarilumab, rituximab -- kept alphabetically, as docs/policy-notes.md reads the clause.
-    pytest.param(FB, "fb-ra-biologic-history", [
-        ("abatacept", ANY), ("adalimumab", ANY), ("certolizumab", ANY), ("etanercept", ANY), ("golimumab", ANY),
-        ("infliximab", ANY), ("rituximab", ANY), ("sarilumab", ANY), ("tocilizumab", ANY),
-    ], id="fb-1e-biologic-history"),
+    pytest.param(
+        FB,
+        "fb-ra-biologic-history",
+        [
+            ("abatacept", ANY),
+            ("adalimumab", ANY),
+            ("certolizumab", ANY),
+            ("etanercept", ANY),
+            ("golimumab", ANY),
+            ("infliximab", ANY),
+            ("rituximab", ANY),
+            ("sarilumab", ANY),
+            ("tocilizumab", ANY),
+        ],
+        id="fb-1e-biologic-history",
+    ),
     # Florida Blue Table 2: Conventional Systemic DMARDs (7 rows, Auranofin ... Sulfasalazine).
-    pytest.param(FB, "fb-table-2", [
-        ("auranofin", False), ("azathioprine", False), ("cyclosporine", False), ("hydroxychloroquine", False),
-        ("leflunomide", False), ("methotrexate", False), ("sulfasalazine", False),
-    ], id="fb-table-2"),
+    pytest.param(
+        FB,
+        "fb-table-2",
+        [
+            ("auranofin", False),
+            ("azathioprine", False),
+            ("cyclosporine", False),
+            ("hydroxychloroquine", False),
+            ("leflunomide", False),
+            ("methotrexate", False),
+            ("sulfasalazine", False),
+        ],
+        id="fb-table-2",
+    ),
     # Initiation 4 / Continuation 5: the biologic immunomodulators ("full list in Other section", a link: the
     # Related Guidelines' biologics and FEP Appendix 2's, per docs/policy-notes.md, alphabetically), then as printed:
     # Cibinquo (abrocitinib), Leqselvi (deuruxolitinib), Litfulo (ritlecitinib), Olumiant (baricitinib), Opzelura
     # (ruxolitinib), Rinvoq (upadacitinib), Xeljanz (tofacitinib); Otezla (apremilast); Sotyktu (deucravacitinib);
     # Velsipity (etrasimod), Zeposia (ozanimod).
-    pytest.param(FB, "fb-not-permitted", [
-        ("abatacept", ANY), ("adalimumab", ANY), ("bimekizumab-bkzx", ANY), ("brodalumab", ANY), ("canakinumab", ANY),
-        ("certolizumab", ANY), ("etanercept", ANY), ("golimumab", ANY), ("guselkumab", ANY), ("infliximab", ANY),
-        ("ixekizumab", ANY), ("rilonacept", ANY), ("risankizumab-rzaa", ANY), ("rituximab", ANY), ("sarilumab", ANY),
-        ("secukinumab", ANY), ("spesolimab-sbzo", ANY), ("tildrakizumab-asmn", ANY), ("tocilizumab", ANY),
-        ("ustekinumab", ANY), ("vedolizumab", ANY),
-        ("abrocitinib", False), ("deuruxolitinib", False), ("ritlecitinib", False), ("baricitinib", False),
-        ("ruxolitinib", False), ("upadacitinib", False), ("tofacitinib", False), ("apremilast", False),
-        ("deucravacitinib", False), ("etrasimod", False), ("ozanimod", False),
-    ], id="fb-not-permitted"),
+    pytest.param(
+        FB,
+        "fb-not-permitted",
+        [
+            ("abatacept", ANY),
+            ("adalimumab", ANY),
+            ("bimekizumab-bkzx", ANY),
+            ("brodalumab", ANY),
+            ("canakinumab", ANY),
+            ("certolizumab", ANY),
+            ("etanercept", ANY),
+            ("golimumab", ANY),
+            ("guselkumab", ANY),
+            ("infliximab", ANY),
+            ("ixekizumab", ANY),
+            ("rilonacept", ANY),
+            ("risankizumab-rzaa", ANY),
+            ("rituximab", ANY),
+            ("sarilumab", ANY),
+            ("secukinumab", ANY),
+            ("spesolimab-sbzo", ANY),
+            ("tildrakizumab-asmn", ANY),
+            ("tocilizumab", ANY),
+            ("ustekinumab", ANY),
+            ("vedolizumab", ANY),
+            ("abrocitinib", False),
+            ("deuruxolitinib", False),
+            ("ritlecitinib", False),
+            ("baricitinib", False),
+            ("ruxolitinib", False),
+            ("upadacitinib", False),
+            ("tofacitinib", False),
+            ("apremilast", False),
+            ("deucravacitinib", False),
+            ("etrasimod", False),
+            ("ozanimod", False),
+        ],
+        id="fb-not-permitted",
+    ),
 ]
 
 
@@ -854,13 +1182,34 @@ def test_drug_list_holds_exactly_the_printed_entries_in_order(code, list_code, p
     assert entries(drug_list(code, list_code)) == printed
 
 
-@pytest.mark.parametrize("code, list_codes", [
-    (CIGNA, ["cigna-car-t-examples"]),
-    (FEP, ["fep-app2-conventional", "fep-app2-biologic", "fep-app2-targeted", "fep-app3-ra-standard-basic",
-           "fep-app3-ra-blue-focus"]),
-    (FB, ["fb-ra-preferred", "fb-ra-methotrexate", "fb-ra-conventional-other", "fb-ra-conventional",
-          "fb-ra-biologic-history", "fb-table-2", "fb-not-permitted"]),
-])
+@pytest.mark.parametrize(
+    "code, list_codes",
+    [
+        (CIGNA, ["cigna-car-t-examples"]),
+        (
+            FEP,
+            [
+                "fep-app2-conventional",
+                "fep-app2-biologic",
+                "fep-app2-targeted",
+                "fep-app3-ra-standard-basic",
+                "fep-app3-ra-blue-focus",
+            ],
+        ),
+        (
+            FB,
+            [
+                "fb-ra-preferred",
+                "fb-ra-methotrexate",
+                "fb-ra-conventional-other",
+                "fb-ra-conventional",
+                "fb-ra-biologic-history",
+                "fb-table-2",
+                "fb-not-permitted",
+            ],
+        ),
+    ],
+)
 def test_each_policy_has_exactly_its_drug_lists(code, list_codes):
     stored = m.DrugList.objects.filter(version=version_of(code)).order_by("order", "id")
     assert list(stored.values_list("code", flat=True)) == list_codes
@@ -868,10 +1217,22 @@ def test_each_policy_has_exactly_its_drug_lists(code, list_codes):
 
 def limit_rows(code: str) -> list[tuple]:
     return [
-        (l.clause, l.request_type, l.channel, slugs(l.diagnoses), l.kind, l.quantity, l.period_days,
-         dec(l.mg_per_kg_day), l.weight_table.code if l.weight_table else None, l.condition.key if l.condition else None,
-         l.grant, l.one_time, l.duration_days)
-        for l in limits(code)
+        (
+            row.clause,
+            row.request_type,
+            row.channel,
+            slugs(row.diagnoses),
+            row.kind,
+            row.quantity,
+            row.period_days,
+            dec(row.mg_per_kg_day),
+            row.weight_table.code if row.weight_table else None,
+            row.condition.key if row.condition else None,
+            row.grant,
+            row.one_time,
+            row.duration_days,
+        )
+        for row in limits(code)
     ]
 
 
@@ -883,41 +1244,70 @@ HOME = "home_delivery"
 EXACT_LIMITS = [
     # clause, request type, channel, diagnoses, kind, quantity, period days, mg/kg/day, weight table, condition, grant,
     # one-time, duration days
-    pytest.param(CIGNA, [
-        # Drug Quantity Limits: "Retail Maximum Quantity per 28 Days: 28 syringes"; "Home Delivery ... per 84 Days: 84"
-        ("Drug Quantity Limits", "", "retail", set(), "fixed", 28, 28, None, None, None, REQ, False, None),
-        ("Drug Quantity Limits", "", HOME, set(), "fixed", 84, 84, None, None, None, REQ, False, None),
-        # Criteria 1: Table 1 by weight
-        ("Criteria 1, Table 1", "", "", set(), "weight_table", None, None, None, "cigna-table-1", "criteria-1", REQ,
-         False, None),
-        # Criteria 2: "not to exceed 56 syringes per 28 days at retail or 168 syringes per 84 days at home delivery"
-        ("Criteria 2", "", "retail", set(), "fixed", 56, 28, None, None, "criteria-2", REQ, False, None),
-        ("Criteria 2", "", HOME, set(), "fixed", 168, 84, None, None, "criteria-2", REQ, False, None),
-        # Criteria 3: "a one-time override for the requested quantity, not to exceed 112 syringes"; one-time = 30 days
-        ("Criteria 3", "", "", set(), "fixed", 112, 30, None, None, "criteria-3", REQ, True, 30),
-    ], id="cigna"),
-    pytest.param(FEP, [
-        # Prior-Approval Limits, Quantity: RA "84 syringes per 84 days"; CAPS, DIRA "8 mg/kg per day"; others "No limit"
-        (PA_Q, "initial", "", {"ra"}, "fixed", 84, 84, None, None, None, LIM, False, None),
-        (PA_Q, "initial", "", {"caps"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
-        (PA_Q, "initial", "", {"dira"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
-        (PA_Q, "initial", "", NONE_LIMIT, "none", None, None, None, None, None, LIM, False, None),
-        # Prior-Approval Renewal Limits, Quantity: the same table
-        (RN_Q, "renewal", "", {"ra"}, "fixed", 84, 84, None, None, None, LIM, False, None),
-        (RN_Q, "renewal", "", {"caps"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
-        (RN_Q, "renewal", "", {"dira"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
-        (RN_Q, "renewal", "", NONE_LIMIT, "none", None, None, None, None, None, LIM, False, None),
-    ], id="fep"),
-    pytest.param(FB, [
-        # Table 1 COVID-19 6: "Dosage does not exceed 100 mg daily for a maximum of 10 days" = 10 syringes per 10 days
-        ("Table 1 COVID-19 6", "", "", {"covid"}, "fixed", 10, 10, None, None, None, LIM, False, None),
-        # Initiation 5.a / Continuation 6.a: "QL: 100 mg syringe - 28 syringes (18.76 mL)/28 days"
-        ("Initiation 5.a", "initial", "", set(), "fixed", 28, 28, None, None, None, LIM, False, None),
-        ("Continuation 6.a", "renewal", "", set(), "fixed", 28, 28, None, None, None, LIM, False, None),
-        # Initiation 5 / Continuation 6 b-d: "the requested quantity (dose)" above the QL
-        ("Initiation 5", "initial", "", set(), "dose", None, 28, None, None, "init-5", REQ, False, None),
-        ("Continuation 6", "renewal", "", set(), "dose", None, 28, None, None, "cont-6", REQ, False, None),
-    ], id="florida-blue"),
+    pytest.param(
+        CIGNA,
+        [
+            # Drug Quantity Limits: "Retail Maximum Quantity per 28 Days: 28 syringes";
+            # "Home Delivery ... per 84 Days: 84"
+            ("Drug Quantity Limits", "", "retail", set(), "fixed", 28, 28, None, None, None, REQ, False, None),
+            ("Drug Quantity Limits", "", HOME, set(), "fixed", 84, 84, None, None, None, REQ, False, None),
+            # Criteria 1: Table 1 by weight
+            (
+                "Criteria 1, Table 1",
+                "",
+                "",
+                set(),
+                "weight_table",
+                None,
+                None,
+                None,
+                "cigna-table-1",
+                "criteria-1",
+                REQ,
+                False,
+                None,
+            ),
+            # Criteria 2: "not to exceed 56 syringes per 28 days at retail or 168 syringes per 84 days at home delivery"
+            ("Criteria 2", "", "retail", set(), "fixed", 56, 28, None, None, "criteria-2", REQ, False, None),
+            ("Criteria 2", "", HOME, set(), "fixed", 168, 84, None, None, "criteria-2", REQ, False, None),
+            # Criteria 3: "a one-time override for the requested quantity, not to exceed 112 syringes";
+            # one-time = 30 days
+            ("Criteria 3", "", "", set(), "fixed", 112, 30, None, None, "criteria-3", REQ, True, 30),
+        ],
+        id="cigna",
+    ),
+    pytest.param(
+        FEP,
+        [
+            # Prior-Approval Limits, Quantity: RA "84 syringes per 84 days"; CAPS, DIRA "8 mg/kg per day";
+            # others "No limit"
+            (PA_Q, "initial", "", {"ra"}, "fixed", 84, 84, None, None, None, LIM, False, None),
+            (PA_Q, "initial", "", {"caps"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+            (PA_Q, "initial", "", {"dira"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+            (PA_Q, "initial", "", NONE_LIMIT, "none", None, None, None, None, None, LIM, False, None),
+            # Prior-Approval Renewal Limits, Quantity: the same table
+            (RN_Q, "renewal", "", {"ra"}, "fixed", 84, 84, None, None, None, LIM, False, None),
+            (RN_Q, "renewal", "", {"caps"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+            (RN_Q, "renewal", "", {"dira"}, "per_kg", None, 28, Decimal(8), None, None, LIM, False, None),
+            (RN_Q, "renewal", "", NONE_LIMIT, "none", None, None, None, None, None, LIM, False, None),
+        ],
+        id="fep",
+    ),
+    pytest.param(
+        FB,
+        [
+            # Table 1 COVID-19 6: "Dosage does not exceed 100 mg daily for a maximum of 10 days"
+            # = 10 syringes per 10 days
+            ("Table 1 COVID-19 6", "", "", {"covid"}, "fixed", 10, 10, None, None, None, LIM, False, None),
+            # Initiation 5.a / Continuation 6.a: "QL: 100 mg syringe - 28 syringes (18.76 mL)/28 days"
+            ("Initiation 5.a", "initial", "", set(), "fixed", 28, 28, None, None, None, LIM, False, None),
+            ("Continuation 6.a", "renewal", "", set(), "fixed", 28, 28, None, None, None, LIM, False, None),
+            # Initiation 5 / Continuation 6 b-d: "the requested quantity (dose)" above the QL
+            ("Initiation 5", "initial", "", set(), "dose", None, 28, None, None, "init-5", REQ, False, None),
+            ("Continuation 6", "renewal", "", set(), "dose", None, 28, None, None, "cont-6", REQ, False, None),
+        ],
+        id="florida-blue",
+    ),
 ]
 
 
@@ -926,16 +1316,22 @@ def test_quantity_limits_are_exactly_the_printed_rows_in_order(code, printed):
     assert limit_rows(code) == printed
 
 
-@pytest.mark.parametrize("code, printed", [
-    # Cigna Policy Statement: "All approvals are provided for 1 year in duration"
-    pytest.param(CIGNA, [("", set(), 12, None)], id="cigna"),
-    # FEP: Prior-Approval Limits "Duration 12 months"; Renewal Limits "Duration 18 months"
-    pytest.param(FEP, [("initial", set(), 12, None), ("renewal", set(), 18, None)], id="fep"),
-    # Florida Blue: "Approval duration: 12 months [except COVID-19 treatment and MIS-C ..., approve for 1 month]";
-    # Continuation "Approval duration: 12 months". The 1-month exception comes first so it wins.
-    pytest.param(FB, [("", {"covid", "mis_c"}, 1, None), ("initial", set(), 12, None), ("renewal", set(), 12, None)],
-                 id="florida-blue"),
-])
+@pytest.mark.parametrize(
+    "code, printed",
+    [
+        # Cigna Policy Statement: "All approvals are provided for 1 year in duration"
+        pytest.param(CIGNA, [("", set(), 12, None)], id="cigna"),
+        # FEP: Prior-Approval Limits "Duration 12 months"; Renewal Limits "Duration 18 months"
+        pytest.param(FEP, [("initial", set(), 12, None), ("renewal", set(), 18, None)], id="fep"),
+        # Florida Blue: "Approval duration: 12 months [except COVID-19 treatment and MIS-C ..., approve for 1 month]";
+        # Continuation "Approval duration: 12 months". The 1-month exception comes first so it wins.
+        pytest.param(
+            FB,
+            [("", {"covid", "mis_c"}, 1, None), ("initial", set(), 12, None), ("renewal", set(), 12, None)],
+            id="florida-blue",
+        ),
+    ],
+)
 def test_approval_durations_are_exactly_the_printed_ones_in_order(code, printed):
     stored = m.ApprovalDuration.objects.filter(version=version_of(code)).order_by("order")
     assert [(d.request_type, slugs(d.diagnoses), d.months, d.days) for d in stored] == printed
@@ -944,8 +1340,15 @@ def test_approval_durations_are_exactly_the_printed_ones_in_order(code, printed)
 def indication_rows(code: str) -> list[tuple]:
     stored = m.PolicyDiagnosis.objects.filter(version=version_of(code)).select_related("diagnosis")
     return sorted(
-        (pd.diagnosis.slug, pd.status, dec(pd.labeled_min_age), dec(pd.fda_max_mg_per_day),
-         dec(pd.fda_max_mg_per_kg_day), dec(pd.compendia_max_mg_per_day), dec(pd.compendia_max_mg_per_kg_day))
+        (
+            pd.diagnosis.slug,
+            pd.status,
+            dec(pd.labeled_min_age),
+            dec(pd.fda_max_mg_per_day),
+            dec(pd.fda_max_mg_per_kg_day),
+            dec(pd.compendia_max_mg_per_day),
+            dec(pd.compendia_max_mg_per_kg_day),
+        )
         for pd in stored
     )
 
@@ -955,49 +1358,61 @@ D = Decimal
 
 EXACT_INDICATIONS = [
     # slug, status, labeled min age, FDA mg/day, FDA mg/kg/day, compendia mg/day, compendia mg/kg/day -- sorted by slug
-    pytest.param(CIGNA, [
-        ("aosd", COMP, None, None, None, D(200), None),       # Off-Label: "up to 200 mg per day ... in adults"
-        ("car_t", COMP, None, None, None, D(400), None),      # Off-Label: "up to 100mg SC every 6 hours"
-        ("castleman", COMP, None, None, None, D(100), None),  # Off-Label: "100 mg SC QD"
-        ("dira", FDA, None, None, D(8), None, None),          # Dosing: "maximum of 8 mg per kg QD"
-        ("ecd", COMP, None, None, None, D(100), None),        # Off-Label: "100 mg SC QD"
-        ("ici_hlh", COMP, None, None, None, D(400), None),    # Off-Label: "up to 100mg SC every 6 hours"
-        ("nomid", FDA, None, None, D(8), None, None),         # Dosing: "maximum of 8 mg per kg daily"
-        ("ra", FDA, D(18), D(100), None, None, None),         # Indication: adults; Dosing: "100 mg QD"
-        ("sjia", COMP, None, None, None, None, D(4)),         # Off-Label: "4 mg per kg per day in children"
-    ], id="cigna"),
-    pytest.param(FEP, [
-        ("aosd", COMP, None, None, None, None, None),   # Off-Label Uses
-        ("car_t", COMP, None, None, None, None, None),  # Off-Label Uses
-        ("cppd", COMP, None, None, None, None, None),   # Off-Label Uses: "Gout and pseudogout"
-        ("dira", FDA, None, None, D(8), None, None),    # Regulatory Status; "8 mg/kg/day"
-        ("fcas", NOT, None, None, None, None, None),    # "investigational for all other indications": NOMID only
-        ("gout", COMP, None, None, None, None, None),   # Off-Label Uses
-        ("mws", NOT, None, None, None, None, None),     # as FCAS
-        ("nomid", FDA, None, None, D(8), None, None),   # Regulatory Status; "8 mg/kg/day"
-        ("ra", FDA, D(18), D(100), None, None, None),   # "18 years of age or older"; "100 mg per day"
-        ("sjia", COMP, None, None, None, None, None),   # Off-Label Uses
-    ], id="fep"),
-    pytest.param(FB, [
-        ("aosd", COMP, None, None, None, D(200), None),       # ICD-10 M06.1
-        ("car_t", COMP, None, None, None, D(400), None),      # ICD-10 T80.82X-
-        ("castleman", COMP, None, None, None, D(100), None),  # ICD-10 D47.Z2
-        ("covid", COMP, None, None, None, D(100), None),      # Table 1 COVID-19 6: "100 mg daily"
-        ("cppd", NOT, None, None, None, None, None),          # not in Table 1 nor the ICD-10 list
-        ("dira", FDA, None, None, D(8), None, D(8)),          # Dosage/Administration: "maximum of 8 mg/kg daily"
-        ("ecd", COMP, None, None, None, D(100), None),        # ICD-10 D76.3
-        ("fcas", NOT, None, None, None, None, None),          # NOMID only
-        ("gout", NOT, None, None, None, None, None),
-        ("ici_hlh", COMP, None, None, None, D(400), None),    # ICD-10 D76.1
-        ("mis_c", COMP, None, None, None, None, None),        # Table 1 MIS-C
-        ("mws", NOT, None, None, None, None, None),           # NOMID only
-        ("nomid", FDA, None, None, D(8), None, D(8)),         # "maximum of 8 mg/kg daily"
-        ("other", VERIFY, None, None, None, None, None),      # "Compendia Allowed": a pharmacist checks
-        ("psoriasis", NOT, None, None, None, None, None),
-        ("ra", FDA, D(18), D(100), None, D(100), None),       # "18 years of age and older"; "100 mg/day"
-        ("schnitzler", COMP, None, None, None, None, None),   # ICD-10 D47.2, L50.8
-        ("sjia", COMP, None, None, None, None, D(4)),         # ICD-10 M08.2x
-    ], id="florida-blue"),
+    pytest.param(
+        CIGNA,
+        [
+            ("aosd", COMP, None, None, None, D(200), None),  # Off-Label: "up to 200 mg per day ... in adults"
+            ("car_t", COMP, None, None, None, D(400), None),  # Off-Label: "up to 100mg SC every 6 hours"
+            ("castleman", COMP, None, None, None, D(100), None),  # Off-Label: "100 mg SC QD"
+            ("dira", FDA, None, None, D(8), None, None),  # Dosing: "maximum of 8 mg per kg QD"
+            ("ecd", COMP, None, None, None, D(100), None),  # Off-Label: "100 mg SC QD"
+            ("ici_hlh", COMP, None, None, None, D(400), None),  # Off-Label: "up to 100mg SC every 6 hours"
+            ("nomid", FDA, None, None, D(8), None, None),  # Dosing: "maximum of 8 mg per kg daily"
+            ("ra", FDA, D(18), D(100), None, None, None),  # Indication: adults; Dosing: "100 mg QD"
+            ("sjia", COMP, None, None, None, None, D(4)),  # Off-Label: "4 mg per kg per day in children"
+        ],
+        id="cigna",
+    ),
+    pytest.param(
+        FEP,
+        [
+            ("aosd", COMP, None, None, None, None, None),  # Off-Label Uses
+            ("car_t", COMP, None, None, None, None, None),  # Off-Label Uses
+            ("cppd", COMP, None, None, None, None, None),  # Off-Label Uses: "Gout and pseudogout"
+            ("dira", FDA, None, None, D(8), None, None),  # Regulatory Status; "8 mg/kg/day"
+            ("fcas", NOT, None, None, None, None, None),  # "investigational for all other indications": NOMID only
+            ("gout", COMP, None, None, None, None, None),  # Off-Label Uses
+            ("mws", NOT, None, None, None, None, None),  # as FCAS
+            ("nomid", FDA, None, None, D(8), None, None),  # Regulatory Status; "8 mg/kg/day"
+            ("ra", FDA, D(18), D(100), None, None, None),  # "18 years of age or older"; "100 mg per day"
+            ("sjia", COMP, None, None, None, None, None),  # Off-Label Uses
+        ],
+        id="fep",
+    ),
+    pytest.param(
+        FB,
+        [
+            ("aosd", COMP, None, None, None, D(200), None),  # ICD-10 M06.1
+            ("car_t", COMP, None, None, None, D(400), None),  # ICD-10 T80.82X-
+            ("castleman", COMP, None, None, None, D(100), None),  # ICD-10 D47.Z2
+            ("covid", COMP, None, None, None, D(100), None),  # Table 1 COVID-19 6: "100 mg daily"
+            ("cppd", NOT, None, None, None, None, None),  # not in Table 1 nor the ICD-10 list
+            ("dira", FDA, None, None, D(8), None, D(8)),  # Dosage/Administration: "maximum of 8 mg/kg daily"
+            ("ecd", COMP, None, None, None, D(100), None),  # ICD-10 D76.3
+            ("fcas", NOT, None, None, None, None, None),  # NOMID only
+            ("gout", NOT, None, None, None, None, None),
+            ("ici_hlh", COMP, None, None, None, D(400), None),  # ICD-10 D76.1
+            ("mis_c", COMP, None, None, None, None, None),  # Table 1 MIS-C
+            ("mws", NOT, None, None, None, None, None),  # NOMID only
+            ("nomid", FDA, None, None, D(8), None, D(8)),  # "maximum of 8 mg/kg daily"
+            ("other", VERIFY, None, None, None, None, None),  # "Compendia Allowed": a pharmacist checks
+            ("psoriasis", NOT, None, None, None, None, None),
+            ("ra", FDA, D(18), D(100), None, D(100), None),  # "18 years of age and older"; "100 mg/day"
+            ("schnitzler", COMP, None, None, None, None, None),  # ICD-10 D47.2, L50.8
+            ("sjia", COMP, None, None, None, None, D(4)),  # ICD-10 M08.2x
+        ],
+        id="florida-blue",
+    ),
 ]
 
 

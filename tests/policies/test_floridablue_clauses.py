@@ -5,6 +5,7 @@ only it, asserting the decision and the policy's clause label of what failed (an
 quantity, period and duration where the policy sets them). Policy text:
 /work/shared/policies/floridablue-09-J0000-45-anakinra.txt.
 """
+
 import pytest
 
 from tests.conftest import DELETE, FB_RA, build, unmet
@@ -74,17 +75,37 @@ def other(diagnosis, **changes):
     return build(FB_RA, diagnosis=diagnosis, severity=None, prior_therapies=[], concomitant_drugs=[], **changes)
 
 
-MIS_C_ANSWERS = {"mis_c_prior_sars_cov_2": True, "mis_c_hospitalized": True, "mis_c_refractory_ivig_steroids": True,
-                 "mis_c_steroid_contraindication": False, "mis_c_mas_features": False}
-MIS_C = other("mis_c", answers=MIS_C_ANSWERS, **{"patient.age_years": 9, "patient.weight_kg": 30.0, "dose.mg_per_day": 60})
+MIS_C_ANSWERS = {
+    "mis_c_prior_sars_cov_2": True,
+    "mis_c_hospitalized": True,
+    "mis_c_refractory_ivig_steroids": True,
+    "mis_c_steroid_contraindication": False,
+    "mis_c_mas_features": False,
+}
+MIS_C = other(
+    "mis_c", answers=MIS_C_ANSWERS, **{"patient.age_years": 9, "patient.weight_kg": 30.0, "dose.mg_per_day": 60}
+)
 
-COVID_ANSWERS = {"covid_hospitalized": True, "covid_positive_viral_test": True, "covid_pneumonia_oxygen": True,
-                 "covid_risk_respiratory_failure": True, "covid_elevated_supar": True}
-COVID = other("covid", answers=COVID_ANSWERS,
-              **{"patient.age_years": 64, "dose.mg_per_day": 100, "dose.quantity": 10, "dose.days_supply": 10})
+COVID_ANSWERS = {
+    "covid_hospitalized": True,
+    "covid_positive_viral_test": True,
+    "covid_pneumonia_oxygen": True,
+    "covid_risk_respiratory_failure": True,
+    "covid_elevated_supar": True,
+}
+COVID = other(
+    "covid",
+    answers=COVID_ANSWERS,
+    **{"patient.age_years": 64, "dose.mg_per_day": 100, "dose.quantity": 10, "dose.days_supply": 10},
+)
 
-RENEWAL = build(FB_RA, request_type="renewal", severity=None, prior_therapies=[],
-                renewal={"previously_approved": True, "clinical_benefit": True})
+RENEWAL = build(
+    FB_RA,
+    request_type="renewal",
+    severity=None,
+    prior_therapies=[],
+    renewal={"previously_approved": True, "clinical_benefit": True},
+)
 
 NOMID_32KG = other("nomid", **{"patient.age_years": 9, "patient.weight_kg": 32.0})
 
@@ -99,8 +120,10 @@ def test_self_administered_ra_request_is_approved_for_12_months(determine):
 
 
 def test_provider_administered_is_not_medically_necessary(determine):
-    denied(determine(build(FB_RA, site_of_care="provider")),
-           {"Position Statement", "Position Statement, Comparative Effectiveness"})
+    denied(
+        determine(build(FB_RA, site_of_care="provider")),
+        {"Position Statement", "Position Statement, Comparative Effectiveness"},
+    )
 
 
 def test_provider_administered_renewal_is_not_medically_necessary(determine):
@@ -126,13 +149,17 @@ def test_no_anakinra_history_and_no_table_1_criteria_fails_1(determine):
 
 
 def test_prescriber_attested_recent_treatment_with_risk_if_changed_meets_1b(determine):
-    result = determine(build(NO_STEPS, anakinra_history={"within_90_days": "prescriber_attested", "at_risk_if_changed": True}))
+    result = determine(
+        build(NO_STEPS, anakinra_history={"within_90_days": "prescriber_attested", "at_risk_if_changed": True})
+    )
     approved(result)
     assert "Initiation 1.b" in met(result)
 
 
 def test_prescriber_attested_treatment_without_risk_if_changed_fails_1b(determine):
-    result = determine(build(NO_STEPS, anakinra_history={"within_90_days": "prescriber_attested", "at_risk_if_changed": False}))
+    result = determine(
+        build(NO_STEPS, anakinra_history={"within_90_days": "prescriber_attested", "at_risk_if_changed": False})
+    )
     denied(result, NO_STEPS_FAILS)
     b = [r for r in result["reasons"] if r["clause"] == "Initiation 1.b"]
     assert [r["met"] for r in b] == [False, True, False]  # attested, but not at risk
@@ -184,8 +211,18 @@ def test_blank_severity_fails_table_1_and_is_listed_missing(determine):
         ([ir("Orencia", 1)], "Table 1 RA 1.e"),
         ([intol("Actemra")], "Table 1 RA 1.e"),
     ],
-    ids=["mtx-3mo", "mtx-alias", "hcq", "leflunomide", "ssz", "mtx-intolerance", "lef-intolerance",
-         "contraindication-all-4", "orencia-history", "actemra-history"],
+    ids=[
+        "mtx-3mo",
+        "mtx-alias",
+        "hcq",
+        "leflunomide",
+        "ssz",
+        "mtx-intolerance",
+        "lef-intolerance",
+        "contraindication-all-4",
+        "orencia-history",
+        "actemra-history",
+    ],
 )
 def test_ra_step_1_alternative_is_met(determine, prior, clause):
     result = determine(ra_step_1(*prior))
@@ -197,8 +234,9 @@ def test_ra_step_1_alternative_is_met(determine, prior, clause):
 # Table 1 RA 1.e: the RA biologics the Description names (TNF inhibitors etanercept, adalimumab, infliximab, golimumab,
 # certolizumab pegol; abatacept; tocilizumab, sarilumab; rituximab), each by brand: any one of them is "use of another
 # biologic immunomodulator agent ... for the treatment of RA".
-@pytest.mark.parametrize("brand", ["Orencia", "Humira", "Cimzia", "Enbrel", "Simponi", "Remicade", "Rituxan", "Kevzara",
-                                   "Actemra"])
+@pytest.mark.parametrize(
+    "brand", ["Orencia", "Humira", "Cimzia", "Enbrel", "Simponi", "Remicade", "Rituxan", "Kevzara", "Actemra"]
+)
 def test_ra_history_of_any_ra_biologic_meets_1e(determine, brand):
     result = determine(ra_step_1(ir(brand, 1)))
     approved(result)
@@ -216,7 +254,15 @@ def test_ra_history_of_any_ra_biologic_meets_1e(determine, brand):
         [ci("Orencia")],  # 1.e: medication history means use, not a contraindication
         [],
     ],
-    ids=["mtx-2mo", "hcq-2.5mo", "azathioprine-intolerance", "contraindication-3-of-4", "cosentyx", "orencia-ci", "none"],
+    ids=[
+        "mtx-2mo",
+        "hcq-2.5mo",
+        "azathioprine-intolerance",
+        "contraindication-3-of-4",
+        "cosentyx",
+        "orencia-ci",
+        "none",
+    ],
 )
 def test_ra_step_1_fails_without_a_qualifying_conventional_or_biologic_history(determine, prior):
     denied(determine(ra_step_1(*prior)), RA_STEP_1)
@@ -232,7 +278,14 @@ def test_ra_step_1_fails_without_a_qualifying_conventional_or_biologic_history(d
         ([intol("adalimumab-aaty"), intol("adalimumab-adaz"), intol("Rinvoq")], "Table 1 RA 2.d"),
         ([ci(drug) for drug in PREFERRED], "Table 1 RA 2.e"),
     ],
-    ids=["3-IR", "3-IR-biosimilars", "2-IR-1-intolerance", "1-IR-2-intolerance", "3-intolerance", "contraindication-all-8"],
+    ids=[
+        "3-IR",
+        "3-IR-biosimilars",
+        "2-IR-1-intolerance",
+        "1-IR-2-intolerance",
+        "3-intolerance",
+        "contraindication-all-8",
+    ],
 )
 def test_ra_step_2_alternative_is_met(determine, prior, clause):
     result = determine(ra_step_2(*prior))
@@ -259,8 +312,16 @@ def test_ra_step_2f_all_preferred_not_appropriate_with_list_is_met(determine):
         [ci(drug) for drug in PREFERRED[:-1]],  # 2.e needs ALL eight
         [ir("Humira"), ir("Humira", 6), ir("Enbrel")],  # the same product twice counts once
     ],
-    ids=["2-IR", "2-month-trial", "amjevita", "cyltezo-intolerance", "1-IR-1-intolerance", "2-intolerance",
-         "contraindication-7-of-8", "duplicate"],
+    ids=[
+        "2-IR",
+        "2-month-trial",
+        "amjevita",
+        "cyltezo-intolerance",
+        "1-IR-1-intolerance",
+        "2-intolerance",
+        "contraindication-7-of-8",
+        "duplicate",
+    ],
 )
 def test_ra_step_2_fails_without_enough_preferred_products(determine, prior):
     denied(determine(ra_step_2(*prior)), RA_STEP_2)
@@ -284,10 +345,15 @@ def test_preferred_list_without_complete_history_list_fails_2f(determine):
 # ------------------------------------------------------------ Table 1 DIRA, NOMID: diagnosis only
 
 
-@pytest.mark.parametrize("diagnosis, clause", [("dira", "Table 1 DIRA"), ("nomid", "Table 1 NOMID"), ("cinca", "Table 1 NOMID")])
+@pytest.mark.parametrize(
+    "diagnosis, clause", [("dira", "Table 1 DIRA"), ("nomid", "Table 1 NOMID"), ("cinca", "Table 1 NOMID")]
+)
 def test_dira_and_nomid_need_the_diagnosis_only(determine, diagnosis, clause):
-    request = other(diagnosis, preferred_not_appropriate_with_list=DELETE,
-                    **{"patient.age_years": 1, "patient.weight_kg": 10.0, "dose.mg_per_day": 20})
+    request = other(
+        diagnosis,
+        preferred_not_appropriate_with_list=DELETE,
+        **{"patient.age_years": 1, "patient.weight_kg": 10.0, "dose.mg_per_day": 20},
+    )
     result = determine(request)
     approved(result)
     assert clause in met(result)
@@ -305,15 +371,24 @@ def test_caps_phenotypes_other_than_nomid_are_not_table_1_indications(determine,
 def test_mis_c_in_a_child_meeting_all_criteria_is_approved_for_1_month(determine):
     result = determine(MIS_C)
     approved(result, duration=ONE_MONTH)
-    assert {"Table 1 MIS-C", "Table 1 MIS-C 1", "Table 1 MIS-C 2", "Table 1 MIS-C 3", "Table 1 MIS-C 4",
-            "Table 1 MIS-C 4.a"} <= set(met(result))
+    assert {
+        "Table 1 MIS-C",
+        "Table 1 MIS-C 1",
+        "Table 1 MIS-C 2",
+        "Table 1 MIS-C 3",
+        "Table 1 MIS-C 4",
+        "Table 1 MIS-C 4.a",
+    } <= set(met(result))
     assert "Initiation 1.c.ii" not in met(result)  # not an FDA-labeled indication: no age-labeling check
 
 
 @pytest.mark.parametrize(
     "answer, clause",
-    [("mis_c_refractory_ivig_steroids", "Table 1 MIS-C 4.a"), ("mis_c_steroid_contraindication", "Table 1 MIS-C 4.b"),
-     ("mis_c_mas_features", "Table 1 MIS-C 4.c")],
+    [
+        ("mis_c_refractory_ivig_steroids", "Table 1 MIS-C 4.a"),
+        ("mis_c_steroid_contraindication", "Table 1 MIS-C 4.b"),
+        ("mis_c_mas_features", "Table 1 MIS-C 4.c"),
+    ],
 )
 def test_mis_c_any_one_of_4abc_is_enough(determine, answer, clause):
     answers = {**MIS_C_ANSWERS, "mis_c_refractory_ivig_steroids": False, answer: True}
@@ -327,7 +402,9 @@ def test_mis_c_at_18_or_older_fails_1(determine, age):
     denied(determine(build(MIS_C, **{"patient.age_years": age})), TABLE_1 | {"Table 1 MIS-C", "Table 1 MIS-C 1"})
 
 
-@pytest.mark.parametrize("answer, clause", [("mis_c_prior_sars_cov_2", "Table 1 MIS-C 2"), ("mis_c_hospitalized", "Table 1 MIS-C 3")])
+@pytest.mark.parametrize(
+    "answer, clause", [("mis_c_prior_sars_cov_2", "Table 1 MIS-C 2"), ("mis_c_hospitalized", "Table 1 MIS-C 3")]
+)
 def test_mis_c_question_answered_no_fails_its_clause(determine, answer, clause):
     result = determine(build(MIS_C, answers={**MIS_C_ANSWERS, answer: False}))
     denied(result, TABLE_1 | {"Table 1 MIS-C", clause})
@@ -343,7 +420,10 @@ def test_mis_c_question_left_blank_fails_and_is_listed_missing(determine):
 def test_mis_c_with_none_of_4abc_fails_4(determine):
     answers = {**MIS_C_ANSWERS, "mis_c_refractory_ivig_steroids": False}
     result = determine(build(MIS_C, answers=answers))
-    denied(result, TABLE_1 | {"Table 1 MIS-C", "Table 1 MIS-C 4", "Table 1 MIS-C 4.a", "Table 1 MIS-C 4.b", "Table 1 MIS-C 4.c"})
+    denied(
+        result,
+        TABLE_1 | {"Table 1 MIS-C", "Table 1 MIS-C 4", "Table 1 MIS-C 4.a", "Table 1 MIS-C 4.b", "Table 1 MIS-C 4.c"},
+    )
 
 
 # ------------------------------------------------------------ Table 1 COVID-19
@@ -353,14 +433,20 @@ def test_covid_meeting_the_eua_criteria_is_approved_10_per_10_days_for_1_month(d
     result = determine(COVID)
     approved(result, quantity=10, per_days=10, duration=ONE_MONTH)
     assert {f"Table 1 COVID-19 {n}" for n in range(1, 7)} <= set(met(result))
-    assert "Table 1 COVID-19 6" in [r["clause"] for r in result["reasons"] if r["met"] and "10 per 10 days" in r["detail"]]
+    assert "Table 1 COVID-19 6" in [
+        r["clause"] for r in result["reasons"] if r["met"] and "10 per 10 days" in r["detail"]
+    ]
 
 
 @pytest.mark.parametrize(
     "answer, clause",
-    [("covid_hospitalized", "Table 1 COVID-19 1"), ("covid_positive_viral_test", "Table 1 COVID-19 2"),
-     ("covid_pneumonia_oxygen", "Table 1 COVID-19 3"), ("covid_risk_respiratory_failure", "Table 1 COVID-19 4"),
-     ("covid_elevated_supar", "Table 1 COVID-19 5")],
+    [
+        ("covid_hospitalized", "Table 1 COVID-19 1"),
+        ("covid_positive_viral_test", "Table 1 COVID-19 2"),
+        ("covid_pneumonia_oxygen", "Table 1 COVID-19 3"),
+        ("covid_risk_respiratory_failure", "Table 1 COVID-19 4"),
+        ("covid_elevated_supar", "Table 1 COVID-19 5"),
+    ],
 )
 def test_covid_question_answered_no_fails_its_clause(determine, answer, clause):
     result = determine(build(COVID, answers={**COVID_ANSWERS, answer: False}))
@@ -456,18 +542,55 @@ def test_fda_labeled_contraindication_fails_3(determine):
 
 @pytest.mark.parametrize(
     "drug",
-    ["Cibinqo", "Cibinquo", "Leqselvi", "Litfulo", "Olumiant", "Opzelura", "Rinvoq", "Rinvoq LQ", "Xeljanz", "Xeljanz XR",
-     "Otezla", "Otezla XR", "Sotyktu", "Velsipity", "Zeposia",
-     "Humira", "Amjevita", "Enbrel", "Orencia", "Actemra", "Kevzara", "Cimzia", "Simponi", "Remicade", "Inflectra",
-     "Rituxan", "Ilaris", "Arcalyst", "Cosentyx", "Taltz", "Stelara", "Skyrizi", "Tremfya", "Entyvio", "Bimzelx",
-     "Siliq", "Spevigo", "Ilumya"],
+    [
+        "Cibinqo",
+        "Cibinquo",
+        "Leqselvi",
+        "Litfulo",
+        "Olumiant",
+        "Opzelura",
+        "Rinvoq",
+        "Rinvoq LQ",
+        "Xeljanz",
+        "Xeljanz XR",
+        "Otezla",
+        "Otezla XR",
+        "Sotyktu",
+        "Velsipity",
+        "Zeposia",
+        "Humira",
+        "Amjevita",
+        "Enbrel",
+        "Orencia",
+        "Actemra",
+        "Kevzara",
+        "Cimzia",
+        "Simponi",
+        "Remicade",
+        "Inflectra",
+        "Rituxan",
+        "Ilaris",
+        "Arcalyst",
+        "Cosentyx",
+        "Taltz",
+        "Stelara",
+        "Skyrizi",
+        "Tremfya",
+        "Entyvio",
+        "Bimzelx",
+        "Siliq",
+        "Spevigo",
+        "Ilumya",
+    ],
 )
 def test_combination_with_a_listed_agent_fails_4(determine, drug):
     result = determine(build(FB_RA, concomitant_drugs=["methotrexate", drug]))
     denied(result, INIT | {"Initiation 4"})
 
 
-@pytest.mark.parametrize("drugs", [["methotrexate"], ["methotrexate", "folic acid", "prednisone"], ["Plaquenil"], ["Kineret"], []])
+@pytest.mark.parametrize(
+    "drugs", [["methotrexate"], ["methotrexate", "folic acid", "prednisone"], ["Plaquenil"], ["Kineret"], []]
+)
 def test_combination_with_conventional_or_supportive_drugs_meets_4(determine, drugs):
     result = determine(build(FB_RA, concomitant_drugs=drugs))
     approved(result)
@@ -520,16 +643,28 @@ def test_nomid_weight_is_required_for_the_mg_per_kg_maximum(determine):
     assert "patient.weight_kg" in result["errors"]
 
 
-NOMID_ABOVE_MAX = build(NOMID_32KG, **{"dose.mg_per_day": 300, "dose.quantity": 84,  # 9.4 mg/kg/day > 8
-                                       "dose.max_dose_trial_months": 3, "dose.higher_dose_support_submitted": True})
+NOMID_ABOVE_MAX = build(
+    NOMID_32KG,
+    **{
+        "dose.mg_per_day": 300,
+        "dose.quantity": 84,  # 9.4 mg/kg/day > 8
+        "dose.max_dose_trial_months": 3,
+        "dose.higher_dose_support_submitted": True,
+    },
+)
 B_II = INIT | {"Initiation 5", "Initiation 5.a", "Initiation 5.b", "Initiation 5.b.i", "Initiation 5.b.ii"}
 
 
 def test_nomid_above_fda_max_after_a_3_month_max_dose_trial_with_support_meets_5bii(determine):
     result = determine(NOMID_ABOVE_MAX)
     approved(result, quantity=84, per_days=28)
-    assert {"Initiation 5.b.ii", "Initiation 5.b.ii.1", "Initiation 5.b.ii.2", "Initiation 5.b.ii.3",
-            "Initiation 5.b.ii.3.b"} <= set(met(result))
+    assert {
+        "Initiation 5.b.ii",
+        "Initiation 5.b.ii.1",
+        "Initiation 5.b.ii.2",
+        "Initiation 5.b.ii.3",
+        "Initiation 5.b.ii.3.b",
+    } <= set(met(result))
 
 
 def test_nomid_above_fda_max_without_a_3_month_max_dose_trial_fails_5bii2(determine):
@@ -544,12 +679,23 @@ def test_nomid_above_fda_max_without_higher_dose_support_fails_5bii3(determine):
 
 def test_ra_at_200_mg_daily_fails_5(determine):
     result = determine(build(FB_RA, **{"dose.mg_per_day": 200, "dose.quantity": 56}))
-    denied(result, B_II | {"Initiation 5.b.ii.2", "Initiation 5.b.ii.3", "Initiation 5.b.ii.3.a", "Initiation 5.b.ii.3.b"})
+    denied(
+        result, B_II | {"Initiation 5.b.ii.2", "Initiation 5.b.ii.3", "Initiation 5.b.ii.3.a", "Initiation 5.b.ii.3.b"}
+    )
 
 
 def test_ra_above_fda_max_after_max_dose_trial_with_support_meets_5bii(determine):
-    result = determine(build(FB_RA, **{"dose.mg_per_day": 200, "dose.quantity": 56, "dose.max_dose_trial_months": 4,
-                                       "dose.higher_dose_support_submitted": True}))
+    result = determine(
+        build(
+            FB_RA,
+            **{
+                "dose.mg_per_day": 200,
+                "dose.quantity": 56,
+                "dose.max_dose_trial_months": 4,
+                "dose.higher_dose_support_submitted": True,
+            },
+        )
+    )
     approved(result, quantity=56, per_days=28)
     assert "Initiation 5.b.ii.3.b" in met(result)
 
@@ -569,14 +715,19 @@ def test_aosd_above_the_compendia_maximum_without_support_fails_5c(determine):
 
 
 def test_aosd_above_the_compendia_maximum_with_support_meets_5cii(determine):
-    result = determine(build(AOSD, **{"dose.mg_per_day": 300, "dose.quantity": 84, "dose.higher_dose_support_submitted": True}))
+    result = determine(
+        build(AOSD, **{"dose.mg_per_day": 300, "dose.quantity": 84, "dose.higher_dose_support_submitted": True})
+    )
     approved(result, quantity=84, per_days=28)
     assert "Initiation 5.c.ii" in met(result)
 
 
 # Neither FDA-labeled nor compendia-supported: gout, approvable only through 1.a (claims history).
-GOUT_ON_ANAKINRA = other("gout", anakinra_history={"within_90_days": "claims", "at_risk_if_changed": False},
-                         **{"dose.mg_per_day": 200, "dose.quantity": 56, "dose.higher_dose_support_submitted": True})
+GOUT_ON_ANAKINRA = other(
+    "gout",
+    anakinra_history={"within_90_days": "claims", "at_risk_if_changed": False},
+    **{"dose.mg_per_day": 200, "dose.quantity": 56, "dose.higher_dose_support_submitted": True},
+)
 
 
 def test_unsupported_indication_with_higher_dose_support_meets_5d(determine):
@@ -596,8 +747,15 @@ def test_unsupported_indication_above_100_mg_without_support_fails_5dii(determin
 def test_renewal_previously_approved_with_benefit_is_approved_for_12_months(determine):
     result = determine(RENEWAL)
     approved(result)
-    assert {"Continuation 1", "Continuation 2", "Continuation 3", "Continuation 4", "Continuation 5",
-            "Continuation 6", "Continuation 6.a"} <= set(met(result))
+    assert {
+        "Continuation 1",
+        "Continuation 2",
+        "Continuation 3",
+        "Continuation 4",
+        "Continuation 5",
+        "Continuation 6",
+        "Continuation 6.a",
+    } <= set(met(result))
     assert not any(clause.startswith("Initiation") or clause.startswith("Table 1") for clause in met(result))
 
 
@@ -636,44 +794,78 @@ def test_renewal_56_per_28_at_100_mg_is_partial_at_the_quantity_limit(determine)
 
 
 def test_renewal_nomid_within_8_mg_per_kg_meets_6bi(determine):
-    result = determine(build(NOMID_32KG, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True},
-                             **{"dose.mg_per_day": 200, "dose.quantity": 56}))
+    result = determine(
+        build(
+            NOMID_32KG,
+            request_type="renewal",
+            renewal={"previously_approved": True, "clinical_benefit": True},
+            **{"dose.mg_per_day": 200, "dose.quantity": 56},
+        )
+    )
     approved(result, quantity=56, per_days=28)
     assert "Continuation 6.b.i" in met(result)
 
 
 def test_renewal_nomid_above_fda_max_with_trial_and_support_meets_6bii(determine):
-    result = determine(build(NOMID_ABOVE_MAX, request_type="renewal",
-                             renewal={"previously_approved": True, "clinical_benefit": True}))
+    result = determine(
+        build(NOMID_ABOVE_MAX, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True})
+    )
     approved(result, quantity=84, per_days=28)
     assert "Continuation 6.b.ii.3.b" in met(result)
 
 
 def test_renewal_ra_at_200_mg_daily_fails_6(determine):
     result = determine(build(RENEWAL, **{"dose.mg_per_day": 200, "dose.quantity": 56}))
-    denied(result, CONT | {"Continuation 6", "Continuation 6.a", "Continuation 6.b", "Continuation 6.b.i", "Continuation 6.b.ii",
-                           "Continuation 6.b.ii.2", "Continuation 6.b.ii.3", "Continuation 6.b.ii.3.a", "Continuation 6.b.ii.3.b"})
+    denied(
+        result,
+        CONT
+        | {
+            "Continuation 6",
+            "Continuation 6.a",
+            "Continuation 6.b",
+            "Continuation 6.b.i",
+            "Continuation 6.b.ii",
+            "Continuation 6.b.ii.2",
+            "Continuation 6.b.ii.3",
+            "Continuation 6.b.ii.3.a",
+            "Continuation 6.b.ii.3.b",
+        },
+    )
 
 
 def test_renewal_aosd_up_to_compendia_maximum_meets_6ci(determine):
-    result = determine(build(AOSD, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True},
-                             **{"dose.mg_per_day": 200, "dose.quantity": 56}))
+    result = determine(
+        build(
+            AOSD,
+            request_type="renewal",
+            renewal={"previously_approved": True, "clinical_benefit": True},
+            **{"dose.mg_per_day": 200, "dose.quantity": 56},
+        )
+    )
     approved(result, quantity=56, per_days=28)
     assert "Continuation 6.c.i" in met(result)
 
 
 def test_renewal_aosd_above_compendia_maximum_needs_support_6cii(determine):
-    request = build(AOSD, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True},
-                    **{"dose.mg_per_day": 300, "dose.quantity": 84})
-    denied(determine(request), CONT | {"Continuation 6", "Continuation 6.a", "Continuation 6.c", "Continuation 6.c.i",
-                                       "Continuation 6.c.ii"})
+    request = build(
+        AOSD,
+        request_type="renewal",
+        renewal={"previously_approved": True, "clinical_benefit": True},
+        **{"dose.mg_per_day": 300, "dose.quantity": 84},
+    )
+    denied(
+        determine(request),
+        CONT | {"Continuation 6", "Continuation 6.a", "Continuation 6.c", "Continuation 6.c.i", "Continuation 6.c.ii"},
+    )
     result = determine(build(request, **{"dose.higher_dose_support_submitted": True}))
     approved(result, quantity=84, per_days=28)
     assert "Continuation 6.c.ii" in met(result)
 
 
 def test_renewal_unsupported_indication_above_100_mg_needs_support_6d(determine):
-    request = build(GOUT_ON_ANAKINRA, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True})
+    request = build(
+        GOUT_ON_ANAKINRA, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True}
+    )
     result = determine(request)
     approved(result, quantity=56, per_days=28)
     assert {"Continuation 6.d", "Continuation 6.d.i", "Continuation 6.d.ii"} <= set(met(result))
@@ -697,8 +889,14 @@ def test_covid_renewal_uses_the_initiation_criteria(determine):
 
 
 def test_covid_renewal_failing_an_initiation_criterion_is_denied(determine):
-    result = determine(build(COVID, request_type="renewal", renewal={"previously_approved": True, "clinical_benefit": True},
-                             answers={**COVID_ANSWERS, "covid_risk_respiratory_failure": False}))
+    result = determine(
+        build(
+            COVID,
+            request_type="renewal",
+            renewal={"previously_approved": True, "clinical_benefit": True},
+            answers={**COVID_ANSWERS, "covid_risk_respiratory_failure": False},
+        )
+    )
     assert result["decision"] == "deny"
     assert {"Continuation 1", "Table 1 COVID-19 4"} <= set(unmet(result))
     assert "Continuation" not in unmet(result)
@@ -745,8 +943,15 @@ def test_ra_icd10_code_alone_resolves_to_ra(determine, code):
     assert "Table 1 RA" in met(result)
 
 
-@pytest.mark.parametrize("code, detail", [("M06.1", "Adult-onset Still"), ("T80.82XA", "CAR T-cell"),
-                                          ("D47.Z2", "Castleman"), ("M08.21", "Systemic juvenile")])
+@pytest.mark.parametrize(
+    "code, detail",
+    [
+        ("M06.1", "Adult-onset Still"),
+        ("T80.82XA", "CAR T-cell"),
+        ("D47.Z2", "Castleman"),
+        ("M08.21", "Systemic juvenile"),
+    ],
+)
 def test_other_indication_icd10_code_alone_resolves_to_its_diagnosis(determine, code, detail):
     result = determine(build(other("other", **{"patient.age_years": 12}), diagnosis=DELETE, icd10=code))
     approved(result)
@@ -759,7 +964,9 @@ def test_covid_icd10_code_alone_resolves_to_covid(determine):
     assert "Table 1 COVID-19" in met(result)
 
 
-@pytest.mark.parametrize("code, diagnosis", [("M04.8", "Table 1 DIRA"), ("G03.1", "Table 1 NOMID"), ("Q87.89", "Table 1 NOMID")])
+@pytest.mark.parametrize(
+    "code, diagnosis", [("M04.8", "Table 1 DIRA"), ("G03.1", "Table 1 NOMID"), ("Q87.89", "Table 1 NOMID")]
+)
 def test_dira_and_nomid_icd10_codes_resolve(determine, code, diagnosis):
     result = determine(build(NOMID_32KG, diagnosis=DELETE, icd10=code))
     approved(result)
@@ -778,8 +985,9 @@ def test_l50_8_with_either_of_its_diagnoses_is_accepted(determine, diagnosis):
     assert result["decision"] == "approve"
 
 
-@pytest.mark.parametrize("diagnosis, code", [("ra", "M06.1"), ("aosd", "M05.79"), ("nomid", "U07.1"), ("ra", "L50.8"),
-                                             ("covid", "T80.82XA")])
+@pytest.mark.parametrize(
+    "diagnosis, code", [("ra", "M06.1"), ("aosd", "M05.79"), ("nomid", "U07.1"), ("ra", "L50.8"), ("covid", "T80.82XA")]
+)
 def test_icd10_code_naming_another_diagnosis_is_an_input_error(determine, diagnosis, code):
     result = determine(build(FB_RA, diagnosis=diagnosis, icd10=code))
     assert list(result["errors"]) == ["icd10"]

@@ -1,4 +1,5 @@
 """Loading the fixtures is idempotent, and drug names resolve the way requests spell them."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,7 @@ from django.apps import apps
 
 from kineret_pa.policies import models as m
 from kineret_pa.policies.loading import policies_load
-from kineret_pa.policies.snapshots import catalog_get
+from kineret_pa.policies.snapshots import policy_data_get
 
 
 def row_counts(*, history: bool = True) -> dict[str, int]:
@@ -71,7 +72,7 @@ def test_reloading_with_replace_rebuilds_the_same_rows(policy_data):
     ],
 )
 def test_drug_names_resolve_case_insensitively(policy_data, name, generic):
-    catalog = catalog_get()
+    catalog = policy_data_get().catalog
     drug_id = catalog.drug_id(name)
     assert drug_id is not None, name
     assert catalog.drugs[drug_id].generic_name == generic
@@ -79,7 +80,7 @@ def test_drug_names_resolve_case_insensitively(policy_data, name, generic):
 
 @pytest.mark.parametrize("name", ["adalimumab-xxxx", "Humira Pen 40", "aspirin", ""])
 def test_unknown_drug_names_do_not_resolve(policy_data, name):
-    assert catalog_get().drug_id(name) is None
+    assert policy_data_get().catalog.drug_id(name) is None
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,7 @@ def test_unknown_drug_names_do_not_resolve(policy_data, name):
     ],
 )
 def test_a_biosimilar_points_at_its_reference_product(policy_data, biosimilar, reference):
-    catalog = catalog_get()
+    catalog = policy_data_get().catalog
     drug = catalog.drugs[catalog.drug_id(biosimilar)]
     assert catalog.drugs[drug.biosimilar_of].generic_name == reference
     assert m.Drug.objects.get(pk=drug.id).biosimilar_of.generic_name == reference
@@ -106,7 +107,7 @@ def test_a_biosimilar_points_at_its_reference_product(policy_data, biosimilar, r
 
 @pytest.mark.parametrize("reference", ["Humira", "Enbrel", "Remicade", "Actemra", "Rituxan", "Kineret"])
 def test_a_reference_product_is_no_biosimilar(policy_data, reference):
-    catalog = catalog_get()
+    catalog = policy_data_get().catalog
     drug = catalog.drugs[catalog.drug_id(reference)]
     assert drug.biosimilar_of is None
     assert drug.molecule == drug.id

@@ -3,6 +3,7 @@
 Each mutant is applied to a copy of its one file (never the real file); a mutant whose text or JSON object
 is gone raises MutantRotted, naming what to update. Running the mutants is bench/mutation.py's job.
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -5,6 +5,7 @@ unmet criterion; a failed screening denies (FEP, Florida Blue) or changes nothin
 quantity policy); more prior therapies or a smaller quantity never take an approval away;
 Cigna grants by rate, whatever the days supply. Each runs a bounded number of examples.
 """
+
 import datetime as dt
 
 import pytest
@@ -15,13 +16,58 @@ from kineret_pa.engine import decide, parse_request
 from kineret_pa.engine.facts import ENUM_FACTS, OUTCOMES
 
 POLICIES = ["cigna-dqm008", "fep-5.70.050", "floridablue-09-J0000-45"]
-DIAGNOSES = ["ra", "nomid", "cinca", "fcas", "mws", "dira", "sjia", "aosd", "gout", "cppd", "car_t", "ici_hlh",
-             "castleman", "ecd", "schnitzler", "mis_c", "covid", "psoriasis", "other"]
-DRUGS = ["methotrexate", "Humira", "Hadlima", "adalimumab-aaty", "Enbrel", "Rinvoq", "Xeljanz", "Actemra", "Orencia",
-         "hydroxychloroquine", "leflunomide", "sulfasalazine", "Otezla", "Zeposia", "folic acid", "Simlandi", "Kineret"]
-QUESTIONS = ["mis_c_prior_sars_cov_2", "mis_c_hospitalized", "mis_c_refractory_ivig_steroids", "mis_c_steroid_contraindication",
-             "mis_c_mas_features", "covid_hospitalized", "covid_positive_viral_test", "covid_pneumonia_oxygen",
-             "covid_risk_respiratory_failure", "covid_elevated_supar"]
+DIAGNOSES = [
+    "ra",
+    "nomid",
+    "cinca",
+    "fcas",
+    "mws",
+    "dira",
+    "sjia",
+    "aosd",
+    "gout",
+    "cppd",
+    "car_t",
+    "ici_hlh",
+    "castleman",
+    "ecd",
+    "schnitzler",
+    "mis_c",
+    "covid",
+    "psoriasis",
+    "other",
+]
+DRUGS = [
+    "methotrexate",
+    "Humira",
+    "Hadlima",
+    "adalimumab-aaty",
+    "Enbrel",
+    "Rinvoq",
+    "Xeljanz",
+    "Actemra",
+    "Orencia",
+    "hydroxychloroquine",
+    "leflunomide",
+    "sulfasalazine",
+    "Otezla",
+    "Zeposia",
+    "folic acid",
+    "Simlandi",
+    "Kineret",
+]
+QUESTIONS = [
+    "mis_c_prior_sars_cov_2",
+    "mis_c_hospitalized",
+    "mis_c_refractory_ivig_steroids",
+    "mis_c_steroid_contraindication",
+    "mis_c_mas_features",
+    "covid_hospitalized",
+    "covid_positive_viral_test",
+    "covid_pneumonia_oxygen",
+    "covid_risk_respiratory_failure",
+    "covid_elevated_supar",
+]
 TODAY = dt.date(2026, 6, 15)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PAIRED = settings(SETTINGS, max_examples=150)  # two determinations per example
@@ -35,59 +81,89 @@ def enum(path):
     return maybe(st.sampled_from(ENUM_FACTS[path].values))
 
 
-trial = st.fixed_dictionaries({
-    "drug": st.sampled_from(DRUGS),
-    "months": maybe(st.integers(0, 24)),
-    "outcome": st.sampled_from(list(OUTCOMES)),
-})
+trial = st.fixed_dictionaries(
+    {
+        "drug": st.sampled_from(DRUGS),
+        "months": maybe(st.integers(0, 24)),
+        "outcome": st.sampled_from(list(OUTCOMES)),
+    }
+)
 
-valid_request = st.fixed_dictionaries({
-    "policy": st.sampled_from(POLICIES),
-    "plan": enum("plan"),
-    "benefit": enum("benefit"),
-    "request_type": enum("request_type"),
-    "date_of_service": st.just("2026-06-15"),
-    "patient": st.fixed_dictionaries({"age_years": maybe(st.integers(0, 90)), "weight_kg": st.floats(3, 150)}),
-    "diagnosis": st.sampled_from(DIAGNOSES),
-    "severity": enum("severity"),
-    "prescriber": st.fixed_dictionaries({"is_specialist": enum("prescriber.is_specialist"),
-                                         "consulted_specialist": enum("prescriber.consulted_specialist")}),
-    "prior_therapies": maybe(st.lists(trial, max_size=5)),
-    "concomitant_drugs": st.lists(st.sampled_from(DRUGS), max_size=3),
-    "screening": st.fixed_dictionaries({k: enum(f"screening.{k}") for k in
-                                        ("tb", "hbv", "active_infection", "live_vaccine", "anakinra_contraindication")}),
-    "dose": st.fixed_dictionaries({
-        "mg_per_day": maybe(st.sampled_from([20, 50, 100, 150, 200, 300, 400, 800])),
-        "quantity": maybe(st.integers(1, 700)),
-        "days_supply": maybe(st.sampled_from([7, 10, 14, 28, 30, 56, 84])),
-        "channel": enum("dose.channel"),
-        "max_dose_trial_months": maybe(st.integers(0, 12)),
-        "higher_dose_support_submitted": enum("dose.higher_dose_support_submitted"),
-    }),
-    "site_of_care": enum("site_of_care"),
-    "anakinra_history": st.fixed_dictionaries({"within_90_days": enum("anakinra_history.within_90_days"),
-                                               "at_risk_if_changed": enum("anakinra_history.at_risk_if_changed")}),
-    "renewal": st.fixed_dictionaries({"previously_approved": enum("renewal.previously_approved"),
-                                      "clinical_benefit": enum("renewal.clinical_benefit")}),
-    "car_t_therapy": enum("car_t_therapy"),
-    "age_support_provided": enum("age_support_provided"),
-    "preferred_not_appropriate_with_list": enum("preferred_not_appropriate_with_list"),
-    "answers": st.dictionaries(st.sampled_from(QUESTIONS), st.booleans()),
-})
+valid_request = st.fixed_dictionaries(
+    {
+        "policy": st.sampled_from(POLICIES),
+        "plan": enum("plan"),
+        "benefit": enum("benefit"),
+        "request_type": enum("request_type"),
+        "date_of_service": st.just("2026-06-15"),
+        "patient": st.fixed_dictionaries({"age_years": maybe(st.integers(0, 90)), "weight_kg": st.floats(3, 150)}),
+        "diagnosis": st.sampled_from(DIAGNOSES),
+        "severity": enum("severity"),
+        "prescriber": st.fixed_dictionaries(
+            {
+                "is_specialist": enum("prescriber.is_specialist"),
+                "consulted_specialist": enum("prescriber.consulted_specialist"),
+            }
+        ),
+        "prior_therapies": maybe(st.lists(trial, max_size=5)),
+        "concomitant_drugs": st.lists(st.sampled_from(DRUGS), max_size=3),
+        "screening": st.fixed_dictionaries(
+            {
+                k: enum(f"screening.{k}")
+                for k in ("tb", "hbv", "active_infection", "live_vaccine", "anakinra_contraindication")
+            }
+        ),
+        "dose": st.fixed_dictionaries(
+            {
+                "mg_per_day": maybe(st.sampled_from([20, 50, 100, 150, 200, 300, 400, 800])),
+                "quantity": maybe(st.integers(1, 700)),
+                "days_supply": maybe(st.sampled_from([7, 10, 14, 28, 30, 56, 84])),
+                "channel": enum("dose.channel"),
+                "max_dose_trial_months": maybe(st.integers(0, 12)),
+                "higher_dose_support_submitted": enum("dose.higher_dose_support_submitted"),
+            }
+        ),
+        "site_of_care": enum("site_of_care"),
+        "anakinra_history": st.fixed_dictionaries(
+            {
+                "within_90_days": enum("anakinra_history.within_90_days"),
+                "at_risk_if_changed": enum("anakinra_history.at_risk_if_changed"),
+            }
+        ),
+        "renewal": st.fixed_dictionaries(
+            {
+                "previously_approved": enum("renewal.previously_approved"),
+                "clinical_benefit": enum("renewal.clinical_benefit"),
+            }
+        ),
+        "car_t_therapy": enum("car_t_therapy"),
+        "age_support_provided": enum("age_support_provided"),
+        "preferred_not_appropriate_with_list": enum("preferred_not_appropriate_with_list"),
+        "answers": st.dictionaries(st.sampled_from(QUESTIONS), st.booleans()),
+    }
+)
 
 json_value = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-              st.text(max_size=20)),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=20),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
 @pytest.fixture
 def snapshots(policy_data):
-    from kineret_pa.policies.snapshots import catalog_get, snapshot_get, version_for
+    from kineret_pa.policies.snapshots import policy_data_get
 
-    return catalog_get(), {code: snapshot_get(version_for(code, TODAY)[0]) for code in POLICIES}
+    data = policy_data_get()
+    return data.catalog, {code: data.snapshot(data.version_for(code, TODAY).version_id) for code in POLICIES}
 
 
 def evaluate(snapshots, data):
@@ -139,15 +215,23 @@ def test_a_failed_fep_screening_always_denies(snapshots, data, failure):
 @given(data=valid_request)
 def test_an_fda_labeled_contraindication_always_denies_under_florida_blue(snapshots, data):
     # Florida Blue Initiation 3 / Continuation 4: "Member does NOT have any FDA labeled contraindications".
-    data = {**data, "policy": "floridablue-09-J0000-45",
-            "screening": {**data["screening"], "anakinra_contraindication": True}}
+    data = {
+        **data,
+        "policy": "floridablue-09-J0000-45",
+        "screening": {**data["screening"], "anakinra_contraindication": True},
+    }
     determination, _ = evaluate(snapshots, data)
     if determination is not None:
         assert determination.decision == "deny"
 
 
-EVERY_SCREENING_FAILED = {"tb": "positive_untreated", "hbv": "not_evaluated", "active_infection": True,
-                          "live_vaccine": True, "anakinra_contraindication": True}
+EVERY_SCREENING_FAILED = {
+    "tb": "positive_untreated",
+    "hbv": "not_evaluated",
+    "active_infection": True,
+    "live_vaccine": True,
+    "anakinra_contraindication": True,
+}
 
 
 @PAIRED
@@ -198,13 +282,32 @@ def test_cigna_approves_by_rate_so_a_longer_supply_at_the_same_rate_gets_the_sam
     after, _ = evaluate(snapshots, {**data, "dose": longer})
     if before is not None and after is not None and before.decision == "approve" and not before.one_time:
         assert (after.decision, after.approved_quantity, after.per_days) == (
-            "approve", before.approved_quantity, before.per_days)
+            "approve",
+            before.approved_quantity,
+            before.per_days,
+        )
 
 
 @SETTINGS
-@given(data=valid_request, field=st.sampled_from(["patient", "dose", "screening", "prior_therapies", "answers", "diagnosis",
-                                                  "icd10", "concomitant_drugs", "plan", "date_of_service", "policy"]),
-       garbage=json_value)
+@given(
+    data=valid_request,
+    field=st.sampled_from(
+        [
+            "patient",
+            "dose",
+            "screening",
+            "prior_therapies",
+            "answers",
+            "diagnosis",
+            "icd10",
+            "concomitant_drugs",
+            "plan",
+            "date_of_service",
+            "policy",
+        ]
+    ),
+    garbage=json_value,
+)
 def test_garbage_in_any_field_is_an_input_error_or_a_determination_never_an_exception(snapshots, data, field, garbage):
     from kineret_pa.policies.services import determination_compute
 

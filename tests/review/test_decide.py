@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from kineret_pa.accounts.roles import REVIEWER
 from kineret_pa.pa_requests.models import Notification, PARequest, RequestEvent
+from kineret_pa.pa_requests.selectors import policy_ceiling
 from kineret_pa.pa_requests.services import (
     MSG_CHANGED, MSG_CONCURRENT, MSG_JUSTIFY, MSG_NOTE, MSG_OVER_LIMIT, MSG_REASONS, MSG_UNKNOWN_CODE,
-    pa_request_decide, policy_ceiling,
+    pa_request_decide,
 )
 from kineret_pa.policies.models import CriterionNode, Payer
 from tests.admin.forms import login
@@ -60,7 +61,7 @@ def _unchanged(pa, status=S.PENDED):
 
 
 def test_the_approval_is_prefilled_from_the_policy(rc, pa):
-    ceiling = policy_ceiling(pa)
+    ceiling = policy_ceiling(pa_request=pa)
     assert ceiling["approved_quantity"] == 84 and ceiling["per_days"] == 84 and ceiling["duration"] == {"months": 12}
     response = rc.get(_url(pa))
     assert response.status_code == 200

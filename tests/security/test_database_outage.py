@@ -6,6 +6,7 @@ the fixture makes with initdb in a temporary directory and serves on a free port
 server; the tests stop and start that cluster with pg_ctl. PostgreSQL refuses to run as root, so under root
 (as in CI) the cluster runs as the `postgres` OS user.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,8 +34,14 @@ from tests.conftest import FEP_RA
 
 ROOT = Path(__file__).resolve().parents[2]
 USERNAME, PASSWORD = "dr_outage", "outage-pass-9x!Q"
-POLICY_STEP = {"policy-policy": "fep-5.70.050", "policy-plan": "standard", "policy-benefit": "pharmacy",
-               "policy-request_type": "initial", "policy-urgency": "standard", "policy-date_of_service": "2026-06-15"}
+POLICY_STEP = {
+    "policy-policy": "fep-5.70.050",
+    "policy-plan": "standard",
+    "policy-benefit": "pharmacy",
+    "policy-request_type": "initial",
+    "policy-urgency": "standard",
+    "policy-date_of_service": "2026-06-15",
+}
 PATIENT_STEP = {"patient-patient_name": "Pat Outage", "patient-member_id": "MBR-503", "patient-age_years": "40"}
 STEP_URL = re.compile(r"^/requests/([0-9a-f-]{36})/edit/([a-z_]+)/$")
 
@@ -90,18 +97,35 @@ class Cluster:
             shutil.chown(directory, user="postgres")
 
     def _run(self, tool: str, *args: str) -> None:
-        done = subprocess.run([*self.as_owner, str(self.bindir / tool), *args], capture_output=True, text=True,
-                              timeout=60, cwd=self.directory)
+        done = subprocess.run(
+            [*self.as_owner, str(self.bindir / tool), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=self.directory,
+        )
         assert done.returncode == 0, f"{tool}: {done.stdout}{done.stderr}"
 
     def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
-                  "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "server.log"),
-                  "-w", "-t", "30", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "server.log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
@@ -126,8 +150,15 @@ class Browser:
     def csrf(self) -> str:
         return next(cookie.value for cookie in self.jar if cookie.name == "csrftoken")
 
-    def request(self, method: str, path: str, data: dict | None = None, *, body: bytes | None = None,
-                headers: dict | None = None) -> tuple[int, dict, str]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict | None = None,
+        *,
+        body: bytes | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict, str]:
         headers = dict(headers or {})
         if data is not None:
             body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf(), **data}).encode()
@@ -190,13 +221,24 @@ def app():
             connection.execute("CREATE DATABASE kineret_pa_outage")
         app_dir = Path(tempfile.mkdtemp(prefix="kpa-outage-app-"))
         (app_dir / "outage_settings.py").write_text(APP_SETTINGS)
-        env = {key: value for key, value in os.environ.items()
-               if key not in ("DATABASE_URL_FILE", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-        env.update({"DATABASE_URL": cluster.url("kineret_pa_outage"), "DEBUG": "false",
-                    "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_SSL_REDIRECT": "false",
-                    "DJANGO_SETTINGS_MODULE": "outage_settings", "PYTHONPATH": f"{app_dir}{os.pathsep}{ROOT}"})
-        setup = subprocess.run([sys.executable, "-c", APP_SETUP], cwd=ROOT, env=env, capture_output=True, text=True,
-                               timeout=120)
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("DATABASE_URL_FILE", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        }
+        env.update(
+            {
+                "DATABASE_URL": cluster.url("kineret_pa_outage"),
+                "DEBUG": "false",
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "SECURE_SSL_REDIRECT": "false",
+                "DJANGO_SETTINGS_MODULE": "outage_settings",
+                "PYTHONPATH": f"{app_dir}{os.pathsep}{ROOT}",
+            }
+        )
+        setup = subprocess.run(
+            [sys.executable, "-c", APP_SETUP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert setup.returncode == 0, setup.stderr[-3000:]
         token = setup.stdout.strip().splitlines()[-1]
 
@@ -206,7 +248,11 @@ def app():
         with open(log, "w") as out:
             server = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         _wait_until_serving(base, server, log)
 
         # Signed in, a draft started and its first step saved: all before the outage.
@@ -218,8 +264,9 @@ def app():
         match = STEP_URL.match(headers.get("Location", ""))
         assert status == 302 and match, (status, headers)
         draft_id = match.group(1)
-        status, headers, _ = browser.request("POST", f"/requests/{draft_id}/edit/policy/",
-                                             {"wizard-current_step": "policy", **POLICY_STEP})
+        status, headers, _ = browser.request(
+            "POST", f"/requests/{draft_id}/edit/policy/", {"wizard-current_step": "policy", **POLICY_STEP}
+        )
         assert status == 302 and headers["Location"].endswith("/edit/patient/"), status
         yield App(cluster, base, token, draft_id, browser)
     finally:
@@ -250,16 +297,22 @@ def test_a_signed_in_page_is_the_503_page_while_the_database_is_stopped(app):
 
 def test_a_form_step_posted_while_the_database_is_stopped_is_a_503_and_the_draft_is_intact_after(app):
     with app.database_stopped():
-        status, _, page = app.browser.request("POST", f"/requests/{app.draft_id}/edit/patient/",
-                                              {"wizard-current_step": "patient", **PATIENT_STEP})
+        status, _, page = app.browser.request(
+            "POST", f"/requests/{app.draft_id}/edit/patient/", {"wizard-current_step": "patient", **PATIENT_STEP}
+        )
         assert status == 503
         assert MSG_UNAVAILABLE in page
 
     # The answers saved before the outage are all there (what was posted during it could not be saved).
     step_data = app.draft_wizard()["step_data"]
     assert step_data["policy"] == {
-        "policy-policy": ["fep-5.70.050"], "policy-plan": ["standard"], "policy-benefit": ["pharmacy"],
-        "policy-request_type": ["initial"], "policy-urgency": ["standard"], "policy-date_of_service": ["2026-06-15"]}
+        "policy-policy": ["fep-5.70.050"],
+        "policy-plan": ["standard"],
+        "policy-benefit": ["pharmacy"],
+        "policy-request_type": ["initial"],
+        "policy-urgency": ["standard"],
+        "policy-date_of_service": ["2026-06-15"],
+    }
     assert "patient" not in step_data
     status, _, page = app.browser.request("GET", f"/requests/{app.draft_id}/edit/policy/")
     assert status == 200 and 'value="2026-06-15"' in page
@@ -270,8 +323,11 @@ def test_the_api_answers_503_in_its_error_shape_while_the_database_is_stopped(ap
     caller = app.browser if signed_in else Browser(app.base, cookies=False)
     with app.database_stopped():
         status, headers, body = caller.request(
-            "POST", "/api/v1/determinations", body=json.dumps(FEP_RA).encode(),
-            headers={"Authorization": f"Bearer {app.token}", "Content-Type": "application/json"})
+            "POST",
+            "/api/v1/determinations",
+            body=json.dumps(FEP_RA).encode(),
+            headers={"Authorization": f"Bearer {app.token}", "Content-Type": "application/json"},
+        )
 
     assert status == 503
     assert headers["Content-Type"] == "application/json"

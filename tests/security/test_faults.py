@@ -1,4 +1,5 @@
 """The database going away mid-request gives a friendly 503, and the draft is still there afterwards."""
+
 import threading
 from unittest import mock
 
@@ -12,14 +13,24 @@ from kineret_pa.pa_requests.models import PARequest
 from tests.conftest import FEP_RA
 from tests.pa_requests.wizard_support import post_step, profile_for, start, step_url
 
-POLICY_STEP = {"policy": "fep-5.70.050", "plan": "standard", "benefit": "pharmacy", "request_type": "initial",
-               "urgency": "standard", "date_of_service": "2026-06-15"}
+POLICY_STEP = {
+    "policy": "fep-5.70.050",
+    "plan": "standard",
+    "benefit": "pharmacy",
+    "request_type": "initial",
+    "urgency": "standard",
+    "date_of_service": "2026-06-15",
+}
 
 
 def test_api_answers_503_in_the_error_shape_when_the_database_is_away(client, prescriber, policy_data):
     token = ApiToken.issue(user=prescriber, name="x")[1]
-    with mock.patch("kineret_pa.api.views.determination_compute", side_effect=OperationalError("server closed the connection")):
-        response = client.post("/api/v1/determinations", FEP_RA, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    with mock.patch(
+        "kineret_pa.api.views.determination_compute", side_effect=OperationalError("server closed the connection")
+    ):
+        response = client.post(
+            "/api/v1/determinations", FEP_RA, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
     assert response.status_code == 503
     assert response.json() == {"errors": {"service": [MSG_UNAVAILABLE]}}
     assert response["Retry-After"] == "30"
@@ -30,7 +41,10 @@ def test_a_form_step_during_an_outage_is_a_503_page_and_the_draft_survives(clien
     client.force_login(prescriber)
     pa = start(client)
     post_step(client, pa, "policy", POLICY_STEP)
-    with mock.patch("kineret_pa.pa_requests.views.snapshot_get", side_effect=OperationalError("the database system is shutting down")):
+    with mock.patch(
+        "kineret_pa.policies.snapshots.PolicyData.snapshot",
+        side_effect=OperationalError("the database system is shutting down"),
+    ):
         response = client.get(step_url(pa, "patient"))
     assert response.status_code == 503
     assert MSG_UNAVAILABLE.encode() in response.content and b"Traceback" not in response.content
@@ -60,8 +74,16 @@ def test_two_simultaneous_submits_of_one_draft_make_one_request(prescriber, poli
     def submit():
         barrier.wait()
         try:
-            pa = pa_request_submit(pa_request_id=draft.pk, owner=prescriber, contract_request=FEP_RA, answers={},
-                                   urgency="standard", patient_name="Pat", member_id="M", profile=profile)
+            pa = pa_request_submit(
+                pa_request_id=draft.pk,
+                owner=prescriber,
+                contract_request=FEP_RA,
+                answers={},
+                urgency="standard",
+                patient_name="Pat",
+                member_id="M",
+                profile=profile,
+            )
             results.append(pa.status)
         finally:
             connection.close()
@@ -82,13 +104,20 @@ def test_a_policy_edit_during_a_determination_neither_mixes_versions_nor_is_lost
     from kineret_pa.policies.models import CriterionNode
     from tests.conftest import build
 
-    data = build(FEP_RA, prior_therapies=[{"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},
-                                          {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
-                                          {"drug": "Enbrel", "months": 5, "outcome": "intolerance"}])
+    data = build(
+        FEP_RA,
+        prior_therapies=[
+            {"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},
+            {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
+            {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
+        ],
+    )
     real_decide = services.decide
 
     def decide_while_staff_edit(snapshot, request):
-        node = CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause="Prior-Approval Requirements, Diagnoses 1.c")
+        node = CriterionNode.objects.get(
+            version__policy__code="fep-5.70.050", clause="Prior-Approval Requirements, Diagnoses 1.c"
+        )
         node.params = {**node.params, "min_months": 6}  # saved mid-determination: the revision changes
         node.save()
         return real_decide(snapshot, request)
@@ -132,8 +161,9 @@ def test_the_api_called_from_a_signed_in_browser_answers_503_in_the_error_shape(
     browser = Client(raise_request_exception=False)
     browser.force_login(prescriber)
     with mock.patch(f"{SESSION_STORE}.load", side_effect=OperationalError("connection refused")):
-        response = browser.post("/api/v1/determinations", FEP_RA, content_type="application/json",
-                                HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = browser.post(
+            "/api/v1/determinations", FEP_RA, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
     assert response.status_code == 503
     assert response.json() == {"errors": {"service": [MSG_UNAVAILABLE]}}
     assert response["Retry-After"] == "30"

@@ -1,4 +1,5 @@
 """Security headers on every page, and production settings that pass `check --deploy`."""
+
 import os
 import secrets
 import subprocess
@@ -26,13 +27,25 @@ def test_templates_hold_no_inline_script():
 
 def _manage(*args, **env):
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set only for browser tests
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**base, "DATABASE_URL": "", **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**base, "DATABASE_URL": "", **env},
+    )
 
 
 def test_production_settings_pass_check_deploy():
-    done = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
-                   SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="pa.example.org")
+    done = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="pa.example.org",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
 
@@ -45,8 +58,15 @@ def test_production_refuses_to_start_with_the_development_secret():
 
 def test_production_static_files_collect_with_hashed_names(tmp_path):
     """whitenoise's manifest storage fails on a missing referenced file (e.g. a source map)."""
-    done = _manage("collectstatic", "--no-input", "-v0", DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50),
-                   ALLOWED_HOSTS="pa.example.org", STATIC_ROOT=str(tmp_path))
+    done = _manage(
+        "collectstatic",
+        "--no-input",
+        "-v0",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="pa.example.org",
+        STATIC_ROOT=str(tmp_path),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").exists()
     assert list((tmp_path / "vendor" / "bootstrap").glob("bootstrap.min.*.css"))
@@ -61,8 +81,15 @@ def test_a_malformed_number_setting_names_the_variable():
 def test_the_secret_key_may_come_from_a_file(tmp_path):
     secret = tmp_path / "secret_key"
     secret.write_text(secrets.token_urlsafe(50) + "\n")
-    done = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false", SECRET_KEY_FILE=str(secret),
-                   ALLOWED_HOSTS="pa.example.org")
+    done = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY_FILE=str(secret),
+        ALLOWED_HOSTS="pa.example.org",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

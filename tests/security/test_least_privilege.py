@@ -1,6 +1,7 @@
 """Least privilege: the prescriber's pages need the prescriber role, nobody decides their own request,
 an administrator cannot raise their own or anyone's privileges, revocation is final, and API tokens
 belong to prescribers only (issue 12, items 1 to 4)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,8 +82,9 @@ PRESCRIBER_PAGES = {
 
 @pytest.mark.parametrize("page", PRESCRIBER_PAGES)
 @pytest.mark.parametrize("role", NOT_PRESCRIBERS)
-def test_a_user_without_the_prescriber_role_is_refused_every_prescriber_page(client, request, prescriber, policy_data,
-                                                                            role, page):
+def test_a_user_without_the_prescriber_role_is_refused_every_prescriber_page(
+    client, request, prescriber, policy_data, role, page
+):
     user = request.getfixturevalue(role)
     pa = pended(prescriber)
     login(client, user)
@@ -100,8 +102,9 @@ def test_a_user_without_the_prescriber_role_is_refused_every_prescriber_page(cli
 
 
 @pytest.mark.parametrize("role", NOT_PRESCRIBERS)
-def test_a_user_without_the_prescriber_role_cannot_open_a_step_of_the_guided_form(client, request, prescriber,
-                                                                                  policy_data, role):
+def test_a_user_without_the_prescriber_role_cannot_open_a_step_of_the_guided_form(
+    client, request, prescriber, policy_data, role
+):
     draft = pa_request_create(owner=prescriber)
     login(client, request.getfixturevalue(role))
     url = reverse("pa-request-step", kwargs={"pk": draft.pk, "step": "policy"})
@@ -116,9 +119,16 @@ def test_a_reviewer_cannot_decide_a_request_they_submitted(prescribing_reviewer)
     pa = pended(prescribing_reviewer)
 
     with pytest.raises(ValidationError) as refused:
-        pa_request_decide(pa_request_id=pa.pk, reviewer=prescribing_reviewer, expected_version=pa.row_version,
-                          code="approve", quantity=84, per_days=84, duration_months=12,
-                          justification="My own patient turns 18 next week.")
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=prescribing_reviewer,
+            expected_version=pa.row_version,
+            code="approve",
+            quantity=84,
+            per_days=84,
+            duration_months=12,
+            justification="My own patient turns 18 next week.",
+        )
 
     assert refused.value.message_dict == {"code": [MSG_OWN_REQUEST]}
     pa.refresh_from_db()
@@ -129,16 +139,22 @@ def test_a_reviewer_cannot_ask_for_more_information_on_their_own_request(prescri
     pa = pended(prescribing_reviewer)
 
     with pytest.raises(ValidationError) as refused:
-        pa_request_decide(pa_request_id=pa.pk, reviewer=prescribing_reviewer, expected_version=pa.row_version,
-                          code="more_info", note="Send the labs.")
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=prescribing_reviewer,
+            expected_version=pa.row_version,
+            code="more_info",
+            note="Send the labs.",
+        )
 
     assert refused.value.message_dict == {"code": [MSG_OWN_REQUEST]}
     pa.refresh_from_db()
     assert pa.status == S.PENDED
 
 
-def test_the_decide_form_is_not_offered_on_ones_own_request_and_a_forged_post_changes_nothing(client,
-                                                                                            prescribing_reviewer):
+def test_the_decide_form_is_not_offered_on_ones_own_request_and_a_forged_post_changes_nothing(
+    client, prescribing_reviewer
+):
     pa = pended(prescribing_reviewer)
     login(client, prescribing_reviewer)
     url = reverse("review-detail", args=[pa.pk])
@@ -196,8 +212,13 @@ def test_an_administrator_cannot_make_themselves_superuser_or_change_their_own_r
     login(client, administrator)
     page = client.get(_user_url(administrator))
     data = _user_form(page)
-    data.update(is_superuser="on", is_staff="on", groups=_group_ids(ADMINISTRATOR, REVIEWER, PRESCRIBER),
-                user_permissions=_administrators_permission_ids(), first_name="Ada")
+    data.update(
+        is_superuser="on",
+        is_staff="on",
+        groups=_group_ids(ADMINISTRATOR, REVIEWER, PRESCRIBER),
+        user_permissions=_administrators_permission_ids(),
+        first_name="Ada",
+    )
 
     response = client.post(_user_url(administrator), data)
 
@@ -232,10 +253,14 @@ def test_an_administrator_gives_other_roles_but_not_the_administrator_group(clie
 
 
 @pytest.mark.parametrize("target", ["superuser", "other_administrator"])
-def test_an_administrator_cannot_change_a_superuser_or_another_administrator(client, request, django_user_model,
-                                                                              administrator, target):
-    user = (request.getfixturevalue("superuser") if target == "superuser"
-            else _user(django_user_model, "second_admin", ADMINISTRATOR, staff=True))
+def test_an_administrator_cannot_change_a_superuser_or_another_administrator(
+    client, request, django_user_model, administrator, target
+):
+    user = (
+        request.getfixturevalue("superuser")
+        if target == "superuser"
+        else _user(django_user_model, "second_admin", ADMINISTRATOR, staff=True)
+    )
     before = _roles(user)
     login(client, administrator)
     data = _user_form(client.get(_user_url(user)))  # view permission: the page shows, read-only
@@ -344,5 +369,3 @@ def test_a_signed_in_user_without_the_prescriber_role_is_refused_by_the_api(clie
 
     assert response.status_code == 403
     assert response.json() == {"errors": {"auth": [MSG_API_PRESCRIBERS_ONLY]}}
-
-

@@ -1,6 +1,7 @@
 """No copy of a page with patient data is kept: every response the app makes says Cache-Control: no-store,
 private, so neither the browser's cache nor its Back button after sign-out, nor a shared proxy, shows it again.
 Static files keep their caching."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -13,8 +14,14 @@ from tests.pa_requests.wizard_support import post_step, profile_for, start, step
 from tests.review.support import pended
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-POLICY_STEP = {"policy": "fep-5.70.050", "plan": "standard", "benefit": "pharmacy", "request_type": "initial",
-               "urgency": "standard", "date_of_service": "2026-06-15"}
+POLICY_STEP = {
+    "policy": "fep-5.70.050",
+    "plan": "standard",
+    "benefit": "pharmacy",
+    "request_type": "initial",
+    "urgency": "standard",
+    "date_of_service": "2026-06-15",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +56,9 @@ def test_a_prescribers_pages_letter_form_steps_and_attachments_are_not_stored(cl
     assert {"no-store", "private"} <= directives(posted)
 
 
-def test_a_reviewers_queue_and_request_and_the_admin_are_not_stored(client, prescriber, reviewer, superuser,
-                                                                    policy_data):
+def test_a_reviewers_queue_and_request_and_the_admin_are_not_stored(
+    client, prescriber, reviewer, superuser, policy_data
+):
     pa = pended(prescriber)
     client.force_login(reviewer)
     for url in (reverse("review-queue"), reverse("review-detail", args=[pa.pk])):
@@ -69,8 +77,9 @@ def test_an_api_answer_is_not_stored(client, prescriber, policy_data):
     profile_for(prescriber)
     token = ApiToken.issue(user=prescriber, name="practice system")[1]
 
-    response = client.post("/api/v1/determinations", FEP_RA, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        "/api/v1/determinations", FEP_RA, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
 
     assert response.status_code == 200
     assert {"no-store", "private"} <= directives(response)

@@ -1,4 +1,5 @@
 """Permissions read in one query give exactly Django's answers."""
+
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission

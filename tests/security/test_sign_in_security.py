@@ -1,10 +1,11 @@
 """Sign-in protections: lockout after repeated failures, two-step sign-in for privileged roles, idle sessions."""
+
 import datetime as dt
 import time
 
 import pytest
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -120,20 +121,27 @@ def test_pages_do_not_write_the_session_on_every_request(client, prescriber):
     client.get(reverse("pa-request-list"))
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("pa-request-list")).status_code == 200
-    assert not [q for q in captured.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert not [
+        q for q in captured.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
+    ]
 
 
-def test_right_code_straight_after_a_wrong_one_says_to_wait_and_how_long(client, policy_staff, second_factor_on,
-                                                                         policy_data):
+def test_right_code_straight_after_a_wrong_one_says_to_wait_and_how_long(
+    client, policy_staff, second_factor_on, policy_data
+):
     device = TOTPDevice.objects.create(user=policy_staff, name="app", confirmed=True)
     sign_in(client, "policy_editor", "policy_editor-pass-9x!")
     wrong = "000000" if _code(device) != "000000" else "111111"
     assert client.post("/accounts/otp/verify/", {"token": wrong}).context["form"].errors == {"token": [MSG_BAD_CODE]}
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now())  # "just now", however slow the run
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now()
+    )  # "just now", however slow the run
     # django-otp now refuses every code for a second: the person is told to wait, not that the code is wrong.
     refused = client.post("/accounts/otp/verify/", {"token": _code(device)})
     assert refused.context["form"].errors == {
-        "token": ["Too many wrong codes: wait 1 second before trying again (the next code you enter will be checked then)."]
+        "token": [
+            "Too many wrong codes: wait 1 second before trying again (the next code you enter will be checked then)."
+        ]
     }
     assert client.get("/admin/").status_code == 302
 
@@ -151,6 +159,8 @@ def test_right_code_after_the_wait_signs_in(client, policy_staff, second_factor_
 def test_the_wait_grows_with_each_wrong_code(client, policy_staff, second_factor_on, policy_data):
     device = TOTPDevice.objects.create(user=policy_staff, name="app", confirmed=True)
     sign_in(client, "policy_editor", "policy_editor-pass-9x!")
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=4, throttling_failure_timestamp=timezone.now())
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=4, throttling_failure_timestamp=timezone.now()
+    )
     refused = client.post("/accounts/otp/verify/", {"token": _code(device)})
     assert refused.context["form"].errors["token"][0].startswith("Too many wrong codes: wait 8 seconds")

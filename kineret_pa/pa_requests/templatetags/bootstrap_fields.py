@@ -6,6 +6,7 @@ steps that was about a third of a page's time. These filters write the same mark
 crispy-forms' Bootstrap 5 pack for the widgets the app uses (inputs, selects, radio
 buttons, checkboxes, text areas) and hand any other widget to crispy-forms.
 """
+
 from __future__ import annotations
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -21,8 +22,14 @@ register = template.Library()
 @register.filter
 def bootstrap_form(form: forms.BaseForm) -> SafeString:
     errors = form.non_field_errors()
-    alert = format_html('<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
-                        format_html_join("", "<li>{}</li>", ((e,) for e in errors))) if errors else ""
+    alert = (
+        format_html(
+            '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
+            format_html_join("", "<li>{}</li>", ((e,) for e in errors)),
+        )
+        if errors
+        else ""
+    )
     return mark_safe(alert + "".join(bootstrap_field(field) for field in form))
 
 
@@ -90,9 +97,15 @@ def _errors(field: forms.BoundField) -> SafeString:
     widget's aria-describedby names."""
     if not field.errors:
         return mark_safe("")
-    return format_html('<div id="{}_error" class="invalid-feedback">{}</div>', field.auto_id,
-                       format_html_join("", '<p id="error_{}_{}"><strong>{}</strong></p>',
-                                        ((n, field.auto_id, e) for n, e in enumerate(field.errors, 1))))
+    return format_html(
+        '<div id="{}_error" class="invalid-feedback">{}</div>',
+        field.auto_id,
+        format_html_join(
+            "",
+            '<p id="error_{}_{}"><strong>{}</strong></p>',
+            ((n, field.auto_id, e) for n, e in enumerate(field.errors, 1)),
+        ),
+    )
 
 
 def _help(field: forms.BoundField) -> SafeString:
@@ -106,14 +119,23 @@ def _after(field: forms.BoundField) -> SafeString:
 
 
 def _control(field: forms.BoundField, css_class: str, render) -> SafeString:
-    return format_html('<div id="div_{}" class="mb-3">{}{}{}</div>', field.auto_id, _label(field, "label", "form-label"),
-                       render(_widget(field, css_class)), _after(field))
+    return format_html(
+        '<div id="div_{}" class="mb-3">{}{}{}</div>',
+        field.auto_id,
+        _label(field, "label", "form-label"),
+        render(_widget(field, css_class)),
+        _after(field),
+    )
 
 
 def _checkbox(field: forms.BoundField) -> SafeString:
-    return format_html('<div class="mb-3"><div id="div_{}" class="form-check">{}{}{}</div></div>', field.auto_id,
-                       _input(_widget(field, "checkboxinput form-check-input")),
-                       _label(field, "label", "form-check-label"), _after(field))
+    return format_html(
+        '<div class="mb-3"><div id="div_{}" class="form-check">{}{}{}</div></div>',
+        field.auto_id,
+        _input(_widget(field, "checkboxinput form-check-input")),
+        _label(field, "label", "form-check-label"),
+        _after(field),
+    )
 
 
 def _choices(field: forms.BoundField) -> SafeString:
@@ -124,10 +146,26 @@ def _choices(field: forms.BoundField) -> SafeString:
     for n, o in enumerate(options, 1):
         attrs = flatatt({k: v for k, v in o["attrs"].items() if k != "class"})
         errors = _errors(field) if n == len(options) else ""  # after the last button, where Bootstrap shows them
-        rendered.append(format_html(
-            '<div class="form-check"><input type="{}" class="form-check-input{}" name="{}" value="{}"{}>'
-            '<label for="{}" class="form-check-label">{}</label>{}</div>',
-            o["type"], invalid, o["name"], o["value"], attrs, o["attrs"].get("id", ""), o["label"], errors))
+        rendered.append(
+            format_html(
+                '<div class="form-check"><input type="{}" class="form-check-input{}" name="{}" value="{}"{}>'
+                '<label for="{}" class="form-check-label">{}</label>{}</div>',
+                o["type"],
+                invalid,
+                o["name"],
+                o["value"],
+                attrs,
+                o["attrs"].get("id", ""),
+                o["label"],
+                errors,
+            )
+        )
     described = format_html(' aria-describedby="{}"', field.aria_describedby) if field.aria_describedby else ""
-    return format_html('<div id="div_{}" class="mb-3"><fieldset{}>{}<div>{}</div>{}</fieldset></div>', field.auto_id,
-                       described, _label(field, "legend", "form-label", " fs-6"), mark_safe("".join(rendered)), _help(field))
+    return format_html(
+        '<div id="div_{}" class="mb-3"><fieldset{}>{}<div>{}</div>{}</fieldset></div>',
+        field.auto_id,
+        described,
+        _label(field, "legend", "form-label", " fs-6"),
+        mark_safe("".join(rendered)),
+        _help(field),
+    )

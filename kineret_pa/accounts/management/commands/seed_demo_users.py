@@ -1,4 +1,5 @@
 """Demo users, one per role, for development only; passwords are generated and printed."""
+
 import secrets
 
 from django.conf import settings

@@ -7,6 +7,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from kineret_pa.policies.services import determination_compute
+from kineret_pa.policies.snapshots import policy_data_get
 
 EXIT_INVALID = 2
 MSG_NOT_JSON = "request: not valid JSON: {problem}"
@@ -51,10 +52,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         data = self._read(file)
+        policy_data = policy_data_get()  # one revision for the whole batch: no request decided on a mix
         if isinstance(data, list):
             results, problems = [], []
             for index, item in enumerate(data):
-                determination, _, errors = determination_compute(data=item)
+                determination, _, errors = determination_compute(data=item, policy_data=policy_data)
                 if errors:
                     results.append({"errors": errors})
                     problems += self._messages(errors, f"[{index}] ")
@@ -64,7 +66,7 @@ class Command(BaseCommand):
             if problems:
                 self._fail(problems)
             return
-        determination, _, errors = determination_compute(data=data)
+        determination, _, errors = determination_compute(data=data, policy_data=policy_data)
         if errors:
             self._fail(self._messages(errors))
         self.stdout.write(json.dumps(determination.as_dict(), indent=2, ensure_ascii=False))

@@ -10,7 +10,11 @@ class Command(BaseCommand):
     help = "Load the transcribed policies from fixtures/ (idempotent; existing versions are kept unless --replace)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--replace", action="store_true", help="Rebuild existing versions from the fixtures, discarding admin edits.")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Rebuild existing versions from the fixtures, discarding admin edits.",
+        )
         parser.add_argument("--directory", type=Path, default=FIXTURES)
 
     def handle(self, *args, replace, directory, **options):
