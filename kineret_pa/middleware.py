@@ -1,4 +1,5 @@
 """Request ids on every log line, a friendly 503 when the database is away, and no page kept in any cache."""
+
 from __future__ import annotations
 
 import contextvars

@@ -3,6 +3,7 @@
 Every value that differs between a developer's machine and production comes from
 the environment and is parsed here, strictly, in one place.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Shared fixtures: the policies loaded once per test database, named users, request builders."""
+
 from __future__ import annotations
 
 import copy
@@ -117,8 +118,13 @@ FEP_RA = {
         {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
     ],
     "concomitant_drugs": ["folic acid"],
-    "screening": {"tb": "negative", "hbv": "not_at_risk", "active_infection": False, "live_vaccine": False,
-                  "anakinra_contraindication": False},
+    "screening": {
+        "tb": "negative",
+        "hbv": "not_at_risk",
+        "active_infection": False,
+        "live_vaccine": False,
+        "anakinra_contraindication": False,
+    },
     "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
     "site_of_care": "self",
     "renewal": {"previously_approved": False, "clinical_benefit": None},
@@ -140,10 +146,21 @@ FB_RA = {
         {"drug": "Rinvoq", "months": 3, "outcome": "inadequate_response"},
     ],
     "concomitant_drugs": ["methotrexate"],
-    "screening": {"tb": "negative", "hbv": "not_at_risk", "active_infection": False, "live_vaccine": False,
-                  "anakinra_contraindication": False},
-    "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail",
-             "max_dose_trial_months": 0, "higher_dose_support_submitted": False},
+    "screening": {
+        "tb": "negative",
+        "hbv": "not_at_risk",
+        "active_infection": False,
+        "live_vaccine": False,
+        "anakinra_contraindication": False,
+    },
+    "dose": {
+        "mg_per_day": 100,
+        "quantity": 28,
+        "days_supply": 28,
+        "channel": "retail",
+        "max_dose_trial_months": 0,
+        "higher_dose_support_submitted": False,
+    },
     "site_of_care": "self",
     "anakinra_history": {"within_90_days": "none", "at_risk_if_changed": False},
     "renewal": {"previously_approved": False, "clinical_benefit": None},

@@ -1,4 +1,5 @@
 """Django's model backend, with a user's permissions read in one query instead of two."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model

@@ -1,4 +1,5 @@
 """Reviewers, policy staff and administrators confirm each sign-in with a TOTP code."""
+
 from __future__ import annotations
 
 import time
@@ -15,8 +16,10 @@ OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
 def needs_second_factor(user) -> bool:
     """Anyone who can decide requests, edit policy data or see metrics (permissions are cached per request)."""
     return bool(
-        user.is_superuser or user.is_staff
-        or user.has_perm("pa_requests.review_parequest") or user.has_perm("pa_requests.view_metrics")
+        user.is_superuser
+        or user.is_staff
+        or user.has_perm("pa_requests.review_parequest")
+        or user.has_perm("pa_requests.view_metrics")
     )
 
 

@@ -1,4 +1,5 @@
 """API tokens: per user, revocable, stored only as a hash."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,7 +64,7 @@ class ApiToken(models.Model):
         super().save(*args, **kwargs)
 
     @classmethod
-    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, *, user, name: str) -> tuple[ApiToken, str]:
         """A token calls the API as its user without a second factor: only a prescriber's practice system gets one."""
         if not user_is_prescriber(user):
             raise ValidationError(MSG_TOKEN_FOR_PRESCRIBERS.format(username=user.get_username()))
@@ -72,7 +73,7 @@ class ApiToken(models.Model):
         return token, raw
 
     @classmethod
-    def authenticate(cls, raw: str, *, also_select: str = "NULL") -> "TokenUse | None":
+    def authenticate(cls, raw: str, *, also_select: str = "NULL") -> TokenUse | None:
         """Who is calling, in one round trip, with `also_select` read alongside
         (a one-value SQL subquery written in code, never taken from input).
 
@@ -86,7 +87,7 @@ class ApiToken(models.Model):
             return None
         token_id, user_id, last_used_at, also_selected, prescriber = row
         if last_used_at is not None and timezone.is_naive(last_used_at):
-            last_used_at = timezone.make_aware(last_used_at, dt.timezone.utc)  # SQLite stores UTC without an offset
+            last_used_at = timezone.make_aware(last_used_at, dt.UTC)  # SQLite stores UTC without an offset
         now = timezone.now()
         # Last use to the minute: a write per call would cost more than the determination itself.
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:

@@ -1,4 +1,5 @@
 """Roles are Django groups with permissions; this is the one place that defines them."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -24,13 +25,20 @@ def _permissions(app_label: str, actions: set[str], exclude: set[str] = frozense
 
 
 def roles_ensure() -> None:
-    groups = {name: Group.objects.get_or_create(name=name)[0] for name in (PRESCRIBER, REVIEWER, POLICY_STAFF, ADMINISTRATOR)}
+    groups = {
+        name: Group.objects.get_or_create(name=name)[0] for name in (PRESCRIBER, REVIEWER, POLICY_STAFF, ADMINISTRATOR)
+    }
     groups[POLICY_STAFF].permissions.set(_permissions(POLICY_APP, {"add", "change", "delete", "view"}, NOT_EDITABLE))
-    review = [p for p in Permission.objects.filter(content_type__app_label="pa_requests") if p.codename == "review_parequest"]
-    metrics = [p for p in Permission.objects.filter(content_type__app_label="pa_requests") if p.codename == "view_metrics"]
+    review = [
+        p for p in Permission.objects.filter(content_type__app_label="pa_requests") if p.codename == "review_parequest"
+    ]
+    metrics = [
+        p for p in Permission.objects.filter(content_type__app_label="pa_requests") if p.codename == "view_metrics"
+    ]
     groups[REVIEWER].permissions.set(_permissions(POLICY_APP, {"view"}, NOT_EDITABLE) + review)
     groups[ADMINISTRATOR].permissions.set(
-        _permissions("auth", {"add", "change", "delete", "view"}) + _permissions("accounts", {"add", "change", "delete", "view"})
+        _permissions("auth", {"add", "change", "delete", "view"})
+        + _permissions("accounts", {"add", "change", "delete", "view"})
         + metrics
     )
     groups[PRESCRIBER].permissions.set([])

@@ -1,4 +1,5 @@
 """The API's OpenAPI document, generated from the engine's fact vocabulary (one place for each fact)."""
+
 from __future__ import annotations
 
 import calendar
@@ -22,8 +23,11 @@ WEIGHT = "patient.weight_kg"
 
 
 def _number_schema(spec: NumberFact) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": ["integer", "null"] if spec.integer else ["number", "null"],
-                              "maximum": spec.maximum, "description": f"{spec.label} ({spec.unit})"}
+    schema: dict[str, Any] = {
+        "type": ["integer", "null"] if spec.integer else ["number", "null"],
+        "maximum": spec.maximum,
+        "description": f"{spec.label} ({spec.unit})",
+    }
     schema["exclusiveMinimum" if spec.minimum_exclusive else "minimum"] = spec.minimum
     return schema
 
@@ -86,10 +90,20 @@ def _diagnosis_branches(catalog: Catalog, snapshots: dict[str, Snapshot]) -> lis
         others = sorted(set(snapshots) - set(weighed))
         for properties, required in ways:
             if weighed:
-                branches.append({"required": [*required, "patient"], "properties": {
-                    **properties, "policy": {"enum": weighed},
-                    "patient": {"type": "object", "required": ["weight_kg"],
-                                "properties": {"weight_kg": {"type": "number"}}}}})
+                branches.append(
+                    {
+                        "required": [*required, "patient"],
+                        "properties": {
+                            **properties,
+                            "policy": {"enum": weighed},
+                            "patient": {
+                                "type": "object",
+                                "required": ["weight_kg"],
+                                "properties": {"weight_kg": {"type": "number"}},
+                            },
+                        },
+                    }
+                )
             if others:
                 branches.append({"required": required, "properties": {**properties, "policy": {"enum": others}}})
     return branches
@@ -99,78 +113,162 @@ def openapi_document(
     *, catalog: Catalog, snapshots: dict[str, Snapshot], dates: tuple[dt.date, dt.date]
 ) -> dict[str, Any]:
     """`snapshots`: each policy's version in force today; `dates`: the dates of service every policy accepts."""
-    diagnoses = sorted([slug for slug, d in catalog.diagnoses.items() if d.selectable]
-                       + list(catalog.diagnosis_aliases))
+    diagnoses = sorted(
+        [slug for slug, d in catalog.diagnoses.items() if d.selectable] + list(catalog.diagnosis_aliases)
+    )
     policies = sorted(snapshots)
     questions = sorted(catalog.question_codes)
     top = {path: _fact_schema(path) for path in TOP_LEVEL_FACTS}
     groups = {
-        group: {"type": ["object", "null"], "additionalProperties": False,
-                "properties": {name: _fact_schema(f"{group}.{name}") for name in names}}
+        group: {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "properties": {name: _fact_schema(f"{group}.{name}") for name in names},
+        }
         for group, names in GROUPS.items()
     }
-    drug = {"type": "string", "maxLength": MAX_TEXT, "enum": sorted(catalog.drug_names),
-            "description": "generic or brand name, case-insensitive"}
+    drug = {
+        "type": "string",
+        "maxLength": MAX_TEXT,
+        "enum": sorted(catalog.drug_names),
+        "description": "generic or brand name, case-insensitive",
+    }
     request = {
-        "type": "object", "additionalProperties": False, "required": ["policy"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["policy"],
         "anyOf": _diagnosis_branches(catalog, snapshots),
         "properties": {
             "policy": {"type": "string", "enum": policies},
-            "date_of_service": {"type": ["string", "null"], "format": "date", "pattern": date_pattern(*dates),
-                                "description": f"ISO date from {dates[0]} (every policy in force) to {dates[1]} "
-                                               "(a year ahead); blank is today"},
+            "date_of_service": {
+                "type": ["string", "null"],
+                "format": "date",
+                "pattern": date_pattern(*dates),
+                "description": f"ISO date from {dates[0]} (every policy in force) to {dates[1]} "
+                "(a year ahead); blank is today",
+            },
             "diagnosis": {"type": ["string", "null"], "enum": [*diagnoses, None]},
-            "icd10": {"type": ["string", "null"], "maxLength": 10, "pattern": ICD10_RE.pattern,
-                      "description": "ICD-10-CM code; without a diagnosis it must name exactly one"},
-            "prior_therapies": {"type": ["array", "null"], "maxItems": MAX_ITEMS, "items": {
-                "type": "object", "additionalProperties": False, "required": ["drug", "outcome"],
-                "properties": {"drug": drug, "months": _number_schema(TRIAL_MONTHS),
-                               "outcome": {"type": "string", "enum": list(OUTCOMES)}}}},
+            "icd10": {
+                "type": ["string", "null"],
+                "maxLength": 10,
+                "pattern": ICD10_RE.pattern,
+                "description": "ICD-10-CM code; without a diagnosis it must name exactly one",
+            },
+            "prior_therapies": {
+                "type": ["array", "null"],
+                "maxItems": MAX_ITEMS,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["drug", "outcome"],
+                    "properties": {
+                        "drug": drug,
+                        "months": _number_schema(TRIAL_MONTHS),
+                        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                    },
+                },
+            },
             "concomitant_drugs": {"type": ["array", "null"], "maxItems": MAX_ITEMS, "items": drug},
-            "answers": {"type": ["object", "null"], "additionalProperties": False,
-                        "properties": {code: {"type": ["boolean", "null"]} for code in questions}},
-            **top, **groups,
+            "answers": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "properties": {code: {"type": ["boolean", "null"]} for code in questions},
+            },
+            **top,
+            **groups,
         },
     }
-    reason = {"type": "object", "required": ["clause", "met", "text", "detail"], "properties": {
-        "clause": {"type": "string"}, "met": {"type": "boolean"}, "text": {"type": "string"}, "detail": {"type": "string"}}}
+    reason = {
+        "type": "object",
+        "required": ["clause", "met", "text", "detail"],
+        "properties": {
+            "clause": {"type": "string"},
+            "met": {"type": "boolean"},
+            "text": {"type": "string"},
+            "detail": {"type": "string"},
+        },
+    }
     determination = {
         "type": "object",
-        "required": ["decision", "approved_quantity", "per_days", "one_time", "duration", "policy", "reasons", "missing"],
+        "required": [
+            "decision",
+            "approved_quantity",
+            "per_days",
+            "one_time",
+            "duration",
+            "policy",
+            "reasons",
+            "missing",
+        ],
         "properties": {
             "decision": {"type": "string", "enum": ["approve", "partial", "deny", "refer"]},
-            "approved_quantity": {"type": ["integer", "null"]}, "per_days": {"type": ["integer", "null"]},
+            "approved_quantity": {"type": ["integer", "null"]},
+            "per_days": {"type": ["integer", "null"]},
             "one_time": {"type": "boolean"},
-            "duration": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {"months": {"type": "integer"}}, "required": ["months"]},
-                                   {"type": "object", "properties": {"days": {"type": "integer"}}, "required": ["days"]}]},
-            "policy": {"type": "object", "required": ["code", "version", "title"],
-                       "properties": {"code": {"type": "string"}, "version": {"type": "string"}, "title": {"type": "string"}}},
+            "duration": {
+                "oneOf": [
+                    {"type": "null"},
+                    {"type": "object", "properties": {"months": {"type": "integer"}}, "required": ["months"]},
+                    {"type": "object", "properties": {"days": {"type": "integer"}}, "required": ["days"]},
+                ]
+            },
+            "policy": {
+                "type": "object",
+                "required": ["code", "version", "title"],
+                "properties": {"code": {"type": "string"}, "version": {"type": "string"}, "title": {"type": "string"}},
+            },
             "reasons": {"type": "array", "items": reason},
             "missing": {"type": "array", "items": {"type": "string"}},
         },
     }
-    errors = {"type": "object", "required": ["errors"], "properties": {"errors": {
-        "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
-    json_error = lambda text: {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
+    errors = {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+        },
+    }
+
+    def json_error(text: str) -> dict:
+        return {
+            "description": text,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+        }
+
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Kineret PA determinations", "version": "1",
-                 "description": "The determination contract: one JSON request in, one determination out."},
-        "paths": {"/api/v1/determinations": {"post": {
-            "operationId": "determine",
-            "security": [{"bearer": []}, {"session": []}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Request"}}}},
-            "responses": {
-                "200": {"description": "The determination", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Determination"}}}},
-                "400": json_error("Invalid input, each bad field named"),
-                "401": json_error("No or invalid credentials"),
-                "403": json_error("Signed-in browser without the CSRF token"),
-                "503": json_error("The database is briefly unavailable"),
-            },
-        }}},
+        "info": {
+            "title": "Kineret PA determinations",
+            "version": "1",
+            "description": "The determination contract: one JSON request in, one determination out.",
+        },
+        "paths": {
+            "/api/v1/determinations": {
+                "post": {
+                    "operationId": "determine",
+                    "security": [{"bearer": []}, {"session": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Request"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The determination",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Determination"}}},
+                        },
+                        "400": json_error("Invalid input, each bad field named"),
+                        "401": json_error("No or invalid credentials"),
+                        "403": json_error("Signed-in browser without the CSRF token"),
+                        "503": json_error("The database is briefly unavailable"),
+                    },
+                }
+            }
+        },
         "components": {
             "schemas": {"Request": request, "Determination": determination, "Errors": errors},
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+            },
         },
     }

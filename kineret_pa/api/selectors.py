@@ -1,4 +1,5 @@
 """Reads for the API: who is calling and the policy data in force, from one query."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

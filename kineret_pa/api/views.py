@@ -1,4 +1,5 @@
 """POST /api/v1/determinations, exactly as ../shared/api/determination-contract.md says."""
+
 from __future__ import annotations
 
 import json
@@ -99,11 +100,17 @@ def openapi(request):
     today = timezone.localdate()
     policy_data = policy_data_get()
     versions = {p.code: policy_data.version_for(p.code, today).version_id for p in policy_data.policies}
-    snapshots = {code: policy_data.snapshot(version_id) for code, version_id in versions.items() if version_id is not None}
+    snapshots = {
+        code: policy_data.snapshot(version_id) for code, version_id in versions.items() if version_id is not None
+    }
     # The schema's dates are those every policy has a version for: from the latest first version to a year ahead.
-    starts = (PolicyVersion.objects.filter(status=PolicyVersion.Status.ACTIVE)
-              .values("policy__code").annotate(first=Min("effective_date")))
+    starts = (
+        PolicyVersion.objects.filter(status=PolicyVersion.Status.ACTIVE)
+        .values("policy__code")
+        .annotate(first=Min("effective_date"))
+    )
     earliest = max((row["first"] for row in starts if row["policy__code"] in snapshots), default=today)
-    document = openapi_document(catalog=policy_data.catalog, snapshots=snapshots,
-                                dates=(earliest, latest_date_of_service(today)))
+    document = openapi_document(
+        catalog=policy_data.catalog, snapshots=snapshots, dates=(earliest, latest_date_of_service(today))
+    )
     return JsonResponse(document, json_dumps_params={"indent": 1})

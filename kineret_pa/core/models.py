@@ -1,4 +1,5 @@
 """Abstract base models shared by the apps above: this app sits at the bottom and imports none of them."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -4,6 +4,7 @@ It takes an immutable compiled snapshot of one policy version and a parsed reque
 and returns a determination. `kineret_pa.policies.snapshots` compiles snapshots from
 the database; nothing here knows where they came from.
 """
+
 from .evaluate import Determination, Reason, determine
 from .request import Request, Trial, parse_request
 from .snapshot import Catalog, Snapshot
@@ -19,6 +20,14 @@ def decide(snapshot: Snapshot, request: Request) -> tuple[Determination | None, 
 
 
 __all__ = [
-    "Catalog", "Determination", "FactRequired", "Reason", "Request", "Snapshot", "Trial",
-    "decide", "determine", "parse_request",
+    "Catalog",
+    "Determination",
+    "FactRequired",
+    "Reason",
+    "Request",
+    "Snapshot",
+    "Trial",
+    "decide",
+    "determine",
+    "parse_request",
 ]

@@ -8,11 +8,13 @@
    limit is what stays approved.
 3. Duration: the chosen limit's own duration, else the version's first matching one.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from .facts import MSG_WEIGHT_REQUIRED, format_number
 from .request import Request
@@ -38,7 +40,7 @@ class Result:
     node: Node
     status: str
     detail: str = ""
-    children: tuple["Result", ...] = ()
+    children: tuple[Result, ...] = ()
     missing: tuple[str, ...] = ()  # blank facts this leaf looked at
 
 
@@ -301,8 +303,12 @@ class Evaluation:
                 raise FactRequired("patient.weight_kg", MSG_WEIGHT_REQUIRED)
             per_day = syringes_per_day(limit.mg_per_kg_day * weight, snap.product_strength_mg)
             period = days or limit.period_days
-            return Cap(per_day * period, period, limit,
-                       f"{format_number(limit.mg_per_kg_day)} mg/kg/day × {format_number(weight)} kg = {per_day} syringes/day")
+            return Cap(
+                per_day * period,
+                period,
+                limit,
+                f"{format_number(limit.mg_per_kg_day)} mg/kg/day × {format_number(weight)} kg = {per_day} syringes/day",
+            )
         if limit.kind == "dose":
             mg = req.facts.get("dose.mg_per_day")
             if mg is None:
@@ -326,12 +332,16 @@ class Evaluation:
         # Between two weights, the higher weight's row, so an adequate quantity is approved.
         row = next((r for r in table.rows if r.weight_kg >= weight - EPS), None)
         if weight > table.refer_above_kg or row is None:
-            return Cap(None, None, limit, f"{w} kg: the utilization management pharmacist calculates the quantity", refer=True)
+            return Cap(
+                None, None, limit, f"{w} kg: the utilization management pharmacist calculates the quantity", refer=True
+            )
         if self.req.channel == "home_delivery":
             quantity, period = row.home_delivery_quantity, row.home_delivery_days
         else:
             quantity, period = row.retail_quantity, row.retail_days
-        return Cap(quantity, period, limit, f"{w} kg: {format_number(row.weight_kg)} kg row, {quantity} per {period} days")
+        return Cap(
+            quantity, period, limit, f"{w} kg: {format_number(row.weight_kg)} kg row, {quantity} per {period} days"
+        )
 
     def within(self, cap: Cap) -> bool:
         if cap.quantity is None:
@@ -441,9 +451,21 @@ def _quantity(ev: Evaluation):
         if ev.within(cap):
             ev.limit_reason(limit, cap, True)
             quantity, per_days = ev.granted(cap)
-            return "approve", quantity, per_days, limit_for_grant.one_time if limit_for_grant else False, limit_for_grant
+            return (
+                "approve",
+                quantity,
+                per_days,
+                limit_for_grant.one_time if limit_for_grant else False,
+                limit_for_grant,
+            )
         ev.limit_reason(limit, cap, False, f"; {cap.quantity} per {cap.period_days} days approved")
-        return "partial", cap.quantity, cap.period_days, bool(limit_for_grant and limit_for_grant.one_time), limit_for_grant
+        return (
+            "partial",
+            cap.quantity,
+            cap.period_days,
+            bool(limit_for_grant and limit_for_grant.one_time),
+            limit_for_grant,
+        )
     if referred:
         return "refer", None, None, False, None
     if base.limit is None:
@@ -461,5 +483,10 @@ def quantity_if_covered(snap: Snapshot, req: Request) -> dict[str, Any] | None:
         return None
     if decision == "refer":
         return None
-    return {"approved_quantity": quantity, "per_days": per_days, "one_time": one_time,
-            "duration": _duration(snap, req, chosen), "decision": decision}
+    return {
+        "approved_quantity": quantity,
+        "per_days": per_days,
+        "one_time": one_time,
+        "duration": _duration(snap, req, chosen),
+        "decision": decision,
+    }

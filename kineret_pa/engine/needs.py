@@ -4,10 +4,12 @@ The prescriber's form asks only these: it walks the same criteria tree and limit
 engine evaluates, pruning branches whose diagnosis gate cannot apply, so a policy edited
 in the admin changes the form too.
 """
+
 from __future__ import annotations
 
 from .snapshot import Node, Snapshot
 from .vocabulary import LEAF_KINDS
+
 
 def _static(node: Node, snap: Snapshot, diagnosis: str | None) -> bool | None:
     """Whether a gate is met, when the diagnosis alone decides it; None when unknown."""

@@ -4,16 +4,27 @@ Every problem is collected under the field's dotted path, so the CLI, the API an
 form can all show a message on the field that is wrong. Nothing here raises on bad
 input: `parse_request` returns the errors.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from types import MappingProxyType
-from typing import AbstractSet, Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from .facts import (
-    DEFAULTS, ENUM_FACTS, GROUPS, NUMBER_FACTS, OUTCOMES, TOP_LEVEL, TOP_LEVEL_FACTS, TRIAL_MONTHS, NumberFact,
+    DEFAULTS,
+    ENUM_FACTS,
+    GROUPS,
+    NUMBER_FACTS,
+    OUTCOMES,
+    TOP_LEVEL,
+    TOP_LEVEL_FACTS,
+    TRIAL_MONTHS,
+    NumberFact,
 )
 from .snapshot import Catalog
 
@@ -128,8 +139,11 @@ def _in_bounds(value: Any, bounds: tuple[float, float, bool, bool]) -> bool:
     """Whether _number takes this value as it is (True for no value that it refuses or converts)."""
     cls = value.__class__
     low, high, exclusive, integer = bounds
-    return ((cls is int or (cls is float and not integer))
-            and (low < value if exclusive else low <= value) and value <= high)
+    return (
+        (cls is int or (cls is float and not integer))
+        and (low < value if exclusive else low <= value)
+        and value <= high
+    )
 
 
 def _fact_check(name: str, path: str) -> tuple[str, str, object, Any]:
@@ -153,8 +167,10 @@ def _fact_check(name: str, path: str) -> tuple[str, str, object, Any]:
 # (group or None for the top level, allowed names, checks): derived once from facts.py, not per request.
 _FACT_CHECKS = (
     (None, TOP_LEVEL, tuple(_fact_check(path, path) for path in _TOP_FACTS)),
-    *((group, frozenset(names), tuple(_fact_check(name, f"{group}.{name}") for name in names))
-      for group, names in GROUPS.items()),
+    *(
+        (group, frozenset(names), tuple(_fact_check(name, f"{group}.{name}") for name in names))
+        for group, names in GROUPS.items()
+    ),
 )
 _TRIAL_KEYS = frozenset({"drug", "months", "outcome"})
 _TRIAL_MONTHS_BOUNDS = _bounds(TRIAL_MONTHS)
@@ -272,8 +288,13 @@ def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] 
         # Inline, a well-formed trial of a known drug: what the checks below would accept, unchanged.
         if item.__class__ is dict and _TRIAL_KEYS.issuperset(item):
             name, months, outcome = item.get("drug"), item.get("months"), item.get("outcome")
-            if (name.__class__ is str and len(name) <= MAX_TEXT and outcome.__class__ is str and outcome in OUTCOMES
-                    and (months is None or _in_bounds(months, _TRIAL_MONTHS_BOUNDS))):
+            if (
+                name.__class__ is str
+                and len(name) <= MAX_TEXT
+                and outcome.__class__ is str
+                and outcome in OUTCOMES
+                and (months is None or _in_bounds(months, _TRIAL_MONTHS_BOUNDS))
+            ):
                 drug = catalog.drug_id(name.strip()) if name.strip() else None
                 if drug is not None:
                     trials.append(Trial(drug, months, outcome, i))

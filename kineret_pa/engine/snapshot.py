@@ -3,11 +3,13 @@
 The engine never reads the database. `kineret_pa.policies.snapshots` builds these
 from the models; tests build them from the fixtures or by hand.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 
 def frozen_map(data: Mapping | None = None) -> Mapping:
@@ -91,7 +93,7 @@ class Node:
     clause: str
     text: str
     params: Mapping[str, Any] = field(default_factory=frozen_map)
-    children: tuple["Node", ...] = ()
+    children: tuple[Node, ...] = ()
     gate: bool = False  # "applies only when met": the parent branch is skipped otherwise
 
 
@@ -200,15 +202,20 @@ class Snapshot:
         known = self.catalog.diagnoses.get(diagnosis) if diagnosis else None
         return None if known is None else frozenset((diagnosis, *known.ancestors))
 
-    def limits_for(self, *, request_type: str, diagnosis: str | None,
-                   channel: str | None = None) -> list[QuantityLimitSnap]:
+    def limits_for(
+        self, *, request_type: str, diagnosis: str | None, channel: str | None = None
+    ) -> list[QuantityLimitSnap]:
         """The quantity limits that apply, in order (the one rule for the engine, the form and its help)."""
         key = ("limits", request_type, diagnosis, channel)
         found = self.memo.get(key)
         if found is None:
             scope = self.diagnosis_scope(diagnosis)
-            found = tuple(limit for limit in self.limits if _applies(limit, request_type, scope)
-                          and (channel is None or not limit.channels or channel in limit.channels))
+            found = tuple(
+                limit
+                for limit in self.limits
+                if _applies(limit, request_type, scope)
+                and (channel is None or not limit.channels or channel in limit.channels)
+            )
             self._remember(key, found)
         return list(found)
 
@@ -232,5 +239,6 @@ _UNKNOWN = object()
 
 def _applies(item: QuantityLimitSnap | DurationSnap, request_type: str, scope: frozenset[str] | None) -> bool:
     """Empty request types or diagnoses mean every one; a scope of None (diagnosis not known yet) matches any."""
-    return ((not item.request_types or request_type in item.request_types)
-            and (scope is None or not item.diagnoses or not item.diagnoses.isdisjoint(scope)))
+    return (not item.request_types or request_type in item.request_types) and (
+        scope is None or not item.diagnoses or not item.diagnoses.isdisjoint(scope)
+    )

@@ -5,12 +5,14 @@ an evaluator. Thresholds and lists are always parameters, never constants here.
 An evaluator returns (status, detail, missing paths); it raises `FactRequired` when
 the computation cannot proceed without a number the request left blank.
 """
+
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .facts import ENUM_FACTS, MSG_WEIGHT_REQUIRED, NUMBER_FACTS, OUTCOMES, fact_label, format_number
 
@@ -126,7 +128,7 @@ def _v_trials(p, ctx, errors):
     _check_members(p, "outcomes", OUTCOMES, "outcomes", errors)
     count = _need(p, "min_count", errors)
     if count is not None and count != "all" and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        errors.append("Parameter “min_count” must be a whole number of 1 or more, or \"all\".")
+        errors.append('Parameter “min_count” must be a whole number of 1 or more, or "all".')
     _check_number(p, "min_months", errors, optional=True)
     if "months_exempt_outcomes" in p:
         _check_members(p, "months_exempt_outcomes", OUTCOMES, "outcomes", errors)
@@ -163,9 +165,9 @@ def _v_mg_per_kg(p, ctx, errors):
 
 def _v_indication_max(p, ctx, errors):
     if p.get("source") not in ("fda", "compendia"):
-        errors.append("Parameter “source” must be \"fda\" or \"compendia\".")
+        errors.append('Parameter “source” must be "fda" or "compendia".')
     if p.get("relation") not in ("within", "exceeds"):
-        errors.append("Parameter “relation” must be \"within\" or \"exceeds\".")
+        errors.append('Parameter “relation” must be "within" or "exceeds".')
 
 
 def _v_ref(p, ctx, errors):
@@ -205,7 +207,8 @@ def _e_status_in(node, c):
 # (path, type, value) -> "label: words", what _e_fact_in shows for each answer (the commonest leaf), made once.
 _FACT_IN_DETAILS: dict[tuple[str, type, object], str] = {
     (spec.path, type(value), value): f"{spec.label}: {spec.words(value)}"
-    for spec in ENUM_FACTS.values() for value in spec.values
+    for spec in ENUM_FACTS.values()
+    for value in spec.values
 }
 
 
@@ -243,7 +246,12 @@ def _e_age_within_label(node, c):
     if low is None and high is None:
         return MET, f"age {format_number(age)} years; labeling sets no age limit", ()
     met = (low is None or age >= low) and (high is None or age <= high)
-    bounds = " to ".join(filter(None, [f"{format_number(low)}" if low is not None else "", f"{format_number(high)}" if high is not None else ""]))
+    bounds = " to ".join(
+        filter(
+            None,
+            [f"{format_number(low)}" if low is not None else "", f"{format_number(high)}" if high is not None else ""],
+        )
+    )
     return (MET if met else NOT_MET), f"age {format_number(age)} years; labeled ages {bounds or 'any'}", ()
 
 
@@ -341,8 +349,13 @@ def _e_trials(node, c):
     entries = _entries(c, lists)
     what = " / ".join(c.snap.drug_lists[code].name for code in lists)
     return _trials_result(
-        c, entries, tuple(p["outcomes"]), p["min_count"], p.get("min_months", 0),
-        tuple(p.get("months_exempt_outcomes", ())), what,
+        c,
+        entries,
+        tuple(p["outcomes"]),
+        p["min_count"],
+        p.get("min_months", 0),
+        tuple(p.get("months_exempt_outcomes", ())),
+        what,
     )
 
 
@@ -352,13 +365,13 @@ def _assign(candidates: list[set[int]], counts: list[int], taken: frozenset[int]
         return True
     free = sorted(candidates[0] - taken)
     return any(
-        _assign(candidates[1:], counts[1:], taken | set(chosen))
-        for chosen in itertools.combinations(free, counts[0])
+        _assign(candidates[1:], counts[1:], taken | set(chosen)) for chosen in itertools.combinations(free, counts[0])
     )
 
 
 def _e_distinct_trials(node, c):
-    """E.g. inadequate response to TWO products (3 months each) AND intolerance to ONE more: three different products."""
+    """E.g. inadequate response to TWO products (3 months each) AND intolerance to ONE more: three different
+    products."""
     if c.req.prior_therapies is None:
         return NOT_MET, "prior therapies: not answered", ("prior_therapies",)
     lists = node.params["lists"]
@@ -374,7 +387,8 @@ def _e_distinct_trials(node, c):
     met = _assign(covered, [part["count"] for part in node.params["parts"]])
     needs = " + ".join(
         f"{part['count']} ({' / '.join(OUTCOMES[o] for o in part['outcomes'])}"
-        + (f", at least {format_number(part['min_months'])} months" if part.get("min_months") else "") + ")"
+        + (f", at least {format_number(part['min_months'])} months" if part.get("min_months") else "")
+        + ")"
         for part in node.params["parts"]
     )
     what = " / ".join(c.snap.drug_lists[code].name for code in lists)
@@ -385,8 +399,7 @@ def _e_distinct_trials(node, c):
 def _e_preferred(node, c):
     plan = c.req.facts.get("plan")
     candidates = [
-        dl for dl in c.snap.drug_lists.values()
-        if dl.kind == "preferred" and dl.diagnosis in (None, c.req.diagnosis)
+        dl for dl in c.snap.drug_lists.values() if dl.kind == "preferred" and dl.diagnosis in (None, c.req.diagnosis)
     ]
     if not candidates:
         return MET, "no preferred products are listed for this diagnosis", ()
@@ -398,8 +411,13 @@ def _e_preferred(node, c):
     dl = chosen[0]
     p = node.params
     return _trials_result(
-        c, list(dl.entries), tuple(p["outcomes"]), dl.required_count or 1, p.get("min_months", 0),
-        tuple(p.get("months_exempt_outcomes", ())), dl.name,
+        c,
+        list(dl.entries),
+        tuple(p["outcomes"]),
+        dl.required_count or 1,
+        p.get("min_months", 0),
+        tuple(p.get("months_exempt_outcomes", ())),
+        dl.name,
     )
 
 
@@ -436,7 +454,10 @@ def _e_mg_per_kg(node, c):
     limit = node.params["mg_per_kg"]
     per_kg = dose / weight
     met = per_kg <= limit + 1e-9
-    detail = f"{format_number(dose)} mg/day for {format_number(weight)} kg = {per_kg:.2f} mg/kg/day (at most {format_number(limit)})"
+    detail = (
+        f"{format_number(dose)} mg/day for {format_number(weight)} kg = {per_kg:.2f} mg/kg/day "
+        f"(at most {format_number(limit)})"
+    )
     return (MET if met else NOT_MET), detail, ()
 
 
@@ -465,7 +486,11 @@ def _e_indication_max(node, c):
         return NOT_MET, f"{label} maximum: {words}", ()
     within = dose <= maximum + 1e-9
     met = within if relation == "within" else not within
-    return (MET if met else NOT_MET), f"{format_number(dose)} mg/day; {label} maximum {format_number(maximum)} mg/day ({words})", ()
+    return (
+        (MET if met else NOT_MET),
+        f"{format_number(dose)} mg/day; {label} maximum {format_number(maximum)} mg/day ({words})",
+        (),
+    )
 
 
 def _e_single_strength(node, c):
@@ -510,49 +535,88 @@ class LeafKind:
 
 
 LEAF_KINDS: dict[str, LeafKind] = {
-    "diagnosis_in": LeafKind("Diagnosis is one of", _v_diagnosis_in, _e_diagnosis_in, {"diagnoses": ["ra"]},
-                             _reads("diagnosis")),
+    "diagnosis_in": LeafKind(
+        "Diagnosis is one of", _v_diagnosis_in, _e_diagnosis_in, {"diagnoses": ["ra"]}, _reads("diagnosis")
+    ),
     "indication_status_in": LeafKind(
-        "Indication status under this policy is one of", _v_status_in, _e_status_in, {"statuses": ["fda_labeled", "compendia"]},
+        "Indication status under this policy is one of",
+        _v_status_in,
+        _e_status_in,
+        {"statuses": ["fda_labeled", "compendia"]},
         _reads("diagnosis"),
     ),
-    "fact_in": LeafKind("Answer is one of", _v_fact_in, _e_fact_in, {"fact": "screening.tb", "values": ["negative"]},
-                        _reads_param_fact),
+    "fact_in": LeafKind(
+        "Answer is one of", _v_fact_in, _e_fact_in, {"fact": "screening.tb", "values": ["negative"]}, _reads_param_fact
+    ),
     "number_compare": LeafKind(
-        "Number compares to a threshold", _v_number_compare, _e_number_compare, {"fact": "patient.age_years", "op": ">=", "value": 18},
+        "Number compares to a threshold",
+        _v_number_compare,
+        _e_number_compare,
+        {"fact": "patient.age_years", "op": ">=", "value": 18},
         _reads_param_fact,
     ),
-    "age_within_label": LeafKind("Age is within FDA labeling for the diagnosis", _v_none, _e_age_within_label, {},
-                                 _reads("patient.age_years")),
-    "answer_is": LeafKind("Answer to an indication question is", _v_answer_is, _e_answer_is,
-                          {"question": "mis_c_hospitalized", "value": True}, _reads_answer),
+    "age_within_label": LeafKind(
+        "Age is within FDA labeling for the diagnosis", _v_none, _e_age_within_label, {}, _reads("patient.age_years")
+    ),
+    "answer_is": LeafKind(
+        "Answer to an indication question is",
+        _v_answer_is,
+        _e_answer_is,
+        {"question": "mis_c_hospitalized", "value": True},
+        _reads_answer,
+    ),
     "trials": LeafKind(
         "At least N trials from drug lists",
         _v_trials,
         _e_trials,
-        {"lists": ["fep-app2-conventional"], "outcomes": ["inadequate_response"], "min_count": 1, "min_months": 3,
-         "months_exempt_outcomes": ["intolerance", "contraindication"]},
+        {
+            "lists": ["fep-app2-conventional"],
+            "outcomes": ["inadequate_response"],
+            "min_count": 1,
+            "min_months": 3,
+            "months_exempt_outcomes": ["intolerance", "contraindication"],
+        },
         _reads("prior_therapies"),
     ),
     "distinct_trials": LeafKind(
         "Trials of different products from drug lists, in parts",
         _v_distinct_trials,
         _e_distinct_trials,
-        {"lists": ["fb-ra-preferred"], "parts": [{"outcomes": ["inadequate_response"], "count": 2, "min_months": 3},
-                                                 {"outcomes": ["intolerance"], "count": 1}]},
+        {
+            "lists": ["fb-ra-preferred"],
+            "parts": [
+                {"outcomes": ["inadequate_response"], "count": 2, "min_months": 3},
+                {"outcomes": ["intolerance"], "count": 1},
+            ],
+        },
         _reads("prior_therapies"),
     ),
     "preferred_trials": LeafKind(
-        "Preferred products tried (the plan's list and required number)", _v_preferred, _e_preferred,
+        "Preferred products tried (the plan's list and required number)",
+        _v_preferred,
+        _e_preferred,
         {"outcomes": ["inadequate_response", "intolerance", "contraindication"]},
         _reads("prior_therapies", "plan"),
     ),
-    "no_concomitant_from": LeafKind("No concomitant drug from lists", _v_no_concomitant, _e_no_concomitant,
-                                    {"lists": ["fep-app2-biologic"]}, _reads("concomitant_drugs")),
-    "dose_mg_per_kg_at_most": LeafKind("Dose at most N mg/kg/day", _v_mg_per_kg, _e_mg_per_kg, {"mg_per_kg": 8},
-                                       _reads("dose.mg_per_day", "patient.weight_kg")),
+    "no_concomitant_from": LeafKind(
+        "No concomitant drug from lists",
+        _v_no_concomitant,
+        _e_no_concomitant,
+        {"lists": ["fep-app2-biologic"]},
+        _reads("concomitant_drugs"),
+    ),
+    "dose_mg_per_kg_at_most": LeafKind(
+        "Dose at most N mg/kg/day",
+        _v_mg_per_kg,
+        _e_mg_per_kg,
+        {"mg_per_kg": 8},
+        _reads("dose.mg_per_day", "patient.weight_kg"),
+    ),
     "dose_vs_indication_max": LeafKind(
-        "Dose versus the indication's maximum", _v_indication_max, _e_indication_max, {"source": "fda", "relation": "within"},
+        "Dose versus the indication's maximum",
+        _v_indication_max,
+        _e_indication_max,
+        {"source": "fda", "relation": "within"},
         _reads_indication_max,
     ),
     "single_strength": LeafKind(
@@ -587,6 +651,17 @@ def syringes_per_day(mg_per_day: float, strength_mg: float) -> int:
 
 
 __all__ = [
-    "MET", "NOT_MET", "REFER", "NA", "LEAF_KINDS", "INNER_KINDS", "ALL_KINDS", "FactRequired",
-    "ValidationContext", "validate_node", "syringes_per_day", "fact_label", "indication_max_mg",
+    "MET",
+    "NOT_MET",
+    "REFER",
+    "NA",
+    "LEAF_KINDS",
+    "INNER_KINDS",
+    "ALL_KINDS",
+    "FactRequired",
+    "ValidationContext",
+    "validate_node",
+    "syringes_per_day",
+    "fact_label",
+    "indication_max_mg",
 ]

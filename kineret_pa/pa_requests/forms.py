@@ -4,6 +4,7 @@ Forms receive a `StepContext` (the chosen policy's snapshot and the facts its cr
 and limits look at) and validate in words a prescriber reads. They never decide: the
 engine does, from the request built in services.py.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,7 +57,7 @@ def field_name(path: str, group: str = "") -> str:
     """A fact's field: its dotted path with "__" for ".", less the step's own group (the dose step's prefix
     already says "dose": "dose-quantity" answers "dose.quantity")."""
     if group and path.startswith(f"{group}."):
-        path = path[len(group) + 1:]
+        path = path[len(group) + 1 :]
     return path.replace(".", "__")
 
 
@@ -73,17 +74,26 @@ def number_field(spec: NumberFact, **options) -> forms.Field:
     low = _decimal(spec.minimum) + (step if spec.minimum_exclusive else 0)
     # One digit more than the maximum needs, so a value just over it reads "at most …", not "too many digits".
     digits = len(str(int(spec.maximum))) + spec.decimals + 1
-    return forms.DecimalField(min_value=low, max_value=_decimal(spec.maximum), max_digits=digits,
-                              decimal_places=spec.decimals, **options)
+    return forms.DecimalField(
+        min_value=low, max_value=_decimal(spec.maximum), max_digits=digits, decimal_places=spec.decimals, **options
+    )
 
 
-def fact_field(path: str, *, required: bool = True, select: bool = False, help_text: str | None = None,
-               error_messages: dict[str, str] | None = None) -> forms.Field:
+def fact_field(
+    path: str,
+    *,
+    required: bool = True,
+    select: bool = False,
+    help_text: str | None = None,
+    error_messages: dict[str, str] | None = None,
+) -> forms.Field:
     """The form field for a fact, from its one declaration in engine/facts.py: the question, help, choices or
     range, and the value preselected."""
     spec = FACTS[path]
     options: dict[str, Any] = {
-        "label": spec.asked, "help_text": spec.help if help_text is None else help_text, "required": required,
+        "label": spec.asked,
+        "help_text": spec.help if help_text is None else help_text,
+        "required": required,
         "initial": spec.default if spec.initial is None else spec.initial,
     }
     if error_messages:
@@ -161,16 +171,21 @@ class PolicyForm(StepForm):
     field_order = ("policy", "plan", "benefit", "request_type", "urgency", "expedited_attestation", "date_of_service")
     asks = ("plan", "benefit", "request_type")
     policy = forms.ChoiceField(label="Payer and policy")
-    urgency = forms.ChoiceField(label="Urgency", widget=forms.RadioSelect, initial="standard",
-                                choices=[("standard", "Standard"), ("expedited", "Expedited")])
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        widget=forms.RadioSelect,
+        initial="standard",
+        choices=[("standard", "Standard"), ("expedited", "Expedited")],
+    )
     expedited_attestation = forms.BooleanField(
         required=False,
         label="I state that applying the standard time frame could seriously jeopardize the patient's life, "
-              "health or ability to regain maximum function.",
+        "health or ability to regain maximum function.",
     )
     # ISO only, as the API: the browser's date picker sends YYYY-MM-DD whatever the locale shows.
-    date_of_service = forms.DateField(label="Date of service", widget=forms.DateInput(attrs={"type": "date"}),
-                                      input_formats=["%Y-%m-%d"])
+    date_of_service = forms.DateField(
+        label="Date of service", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"]
+    )
 
     def ask_facts(self) -> None:
         self.ask("plan", required=False, select=True)  # its choices: the chosen policy's plans, below
@@ -214,11 +229,14 @@ class PatientForm(StepForm):
     field_order = ("patient_name", "date_of_birth", "age_years", "member_id", "weight", "weight_unit")
     asks = ("patient.age_years", "patient.weight_kg")
     patient_name = forms.CharField(label="Patient name", max_length=120)
-    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     member_id = forms.CharField(label="Member ID", max_length=40)
     # The weight fact is asked as a number and a unit (its range checked in kg by clean(), which states it in kg).
-    weight = forms.DecimalField(label=_WEIGHT.asked, help_text=_WEIGHT.help, required=False, max_digits=6,
-                                decimal_places=2)
+    weight = forms.DecimalField(
+        label=_WEIGHT.asked, help_text=_WEIGHT.help, required=False, max_digits=6, decimal_places=2
+    )
     weight_unit = forms.ChoiceField(label="Unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg")
 
     def ask_facts(self) -> None:
@@ -258,7 +276,9 @@ class PatientForm(StepForm):
 def diagnosis_options(catalog: Catalog) -> list[tuple[str, str]]:
     """(value, label) for the searchable diagnosis list: names, aliases and ICD-10 codes."""
     options = [(f"{d.name} [{d.slug}]", d.name) for d in catalog.diagnoses.values() if d.selectable]
-    options += [(f"{alias} [{slug}]", catalog.diagnoses[slug].name) for alias, slug in catalog.diagnosis_aliases.items()]
+    options += [
+        (f"{alias} [{slug}]", catalog.diagnoses[slug].name) for alias, slug in catalog.diagnosis_aliases.items()
+    ]
     for entry in catalog.icd10:
         names = ", ".join(catalog.diagnoses[d].name for d in entry.diagnoses)
         code = entry.code_from if entry.code_from == entry.code_to else f"{entry.code_from}–{entry.code_to}"
@@ -297,12 +317,14 @@ def _members(slugs: list[str], catalog: Catalog) -> list[str]:
 
 class DiagnosisForm(StepForm):
     diagnosis = forms.CharField(
-        label="Diagnosis", max_length=200,
+        label="Diagnosis",
+        max_length=200,
         help_text="Type a name, alias or ICD-10-CM code — e.g. “M05.79” or “Still” — and pick from the list.",
         widget=forms.TextInput(attrs={"list": "diagnosis-options", "autocomplete": "off"}),
     )
-    icd10 = forms.CharField(label="ICD-10-CM code", required=False, max_length=10,
-                            help_text="Optional when the diagnosis is given by name.")
+    icd10 = forms.CharField(
+        label="ICD-10-CM code", required=False, max_length=10, help_text="Optional when the diagnosis is given by name."
+    )
     asks = ("severity",)
 
     def ask_facts(self) -> None:
@@ -340,7 +362,9 @@ class DiagnosisForm(StepForm):
         from kineret_pa.engine.needs import facts_needed
 
         snap = self.context.snapshot
-        return snap is not None and "severity" in facts_needed(snap, diagnosis=slug, request_type=self.context.request_type)
+        return snap is not None and "severity" in facts_needed(
+            snap, diagnosis=slug, request_type=self.context.request_type
+        )
 
 
 class DrugField(forms.CharField):
@@ -381,8 +405,13 @@ class RowsFormSet(forms.BaseFormSet):
 
     @property
     def empty_form(self):
-        form = self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), empty_permitted=True,
-                         use_required_attribute=False, context=self.context)
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            context=self.context,
+        )
         self.add_fields(form, None)
         return form
 
@@ -390,8 +419,12 @@ class RowsFormSet(forms.BaseFormSet):
         return [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
 
 
-TherapyFormSet = forms.formset_factory(TherapyForm, formset=RowsFormSet, extra=1, can_delete=True, max_num=30, validate_max=True)
-ConcomitantFormSet = forms.formset_factory(ConcomitantForm, formset=RowsFormSet, extra=1, can_delete=True, max_num=30, validate_max=True)
+TherapyFormSet = forms.formset_factory(
+    TherapyForm, formset=RowsFormSet, extra=1, can_delete=True, max_num=30, validate_max=True
+)
+ConcomitantFormSet = forms.formset_factory(
+    ConcomitantForm, formset=RowsFormSet, extra=1, can_delete=True, max_num=30, validate_max=True
+)
 
 
 class ScreeningForm(StepForm):
@@ -408,7 +441,9 @@ class QuestionsForm(StepForm):
         # The policy data's questions, not the vocabulary's facts: each answers "answers.<code>".
         for question in self.context.questions:
             self.fields[f"q__{question.code}"] = forms.ChoiceField(
-                label=question.wording, choices=YES_NO, widget=forms.RadioSelect,
+                label=question.wording,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
                 error_messages={"required": MSG_ANSWER_REQUIRED},
             )
             self.fact_paths[f"q__{question.code}"] = f"answers.{question.code}"
@@ -416,8 +451,15 @@ class QuestionsForm(StepForm):
 
 class DoseForm(StepForm):
     group = "dose"
-    mg_per_kg = forms.DecimalField(label="Dose in mg/kg/day", required=False, min_value=Decimal("0.01"), max_value=50,
-                                   max_digits=5, decimal_places=2, help_text="Optional: with the weight, it fills the daily dose.")
+    mg_per_kg = forms.DecimalField(
+        label="Dose in mg/kg/day",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=50,
+        max_digits=5,
+        decimal_places=2,
+        help_text="Optional: with the weight, it fills the daily dose.",
+    )
 
     def ask_facts(self) -> None:
         # The dose and the quantity it comes to are always asked; the other dose facts where the policy looks.
@@ -472,7 +514,8 @@ SCREENING_PROMPTS = {path: spec.asked for path, spec in FACTS.items() if path no
 
 class ReviewForm(StepForm):
     attestation = forms.BooleanField(
-        label="I attest that the information in this request is accurate and supported by the patient's medical record.",
+        label="I attest that the information in this request is accurate and supported by the patient's "
+        "medical record.",
         error_messages={"required": "Submitting needs your attestation."},
     )
 

@@ -1,5 +1,6 @@
 """A prior-authorization request: a draft while the prescriber fills the form, then
 submitted with the answers, the policy version and the determination kept as they were."""
+
 from __future__ import annotations
 
 import uuid
@@ -98,28 +99,39 @@ class PARequest(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_quantity = models.PositiveIntegerField(null=True, blank=True)
     approved_per_days = models.PositiveSmallIntegerField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
-    denied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+",
-                                  help_text="An appeal goes to another reviewer.")
+    denied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="An appeal goes to another reviewer.",
+    )
     # Optimistic lock: a reviewer's decision names the version it was made on.
     row_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-updated_at"]
-        permissions = [("review_parequest", "Can review and decide prior-authorization requests"),
-                       ("view_metrics", "Can view published prior-authorization metrics")]
+        permissions = [
+            ("review_parequest", "Can review and decide prior-authorization requests"),
+            ("view_metrics", "Can view published prior-authorization metrics"),
+        ]
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="pa_request_owner_recent"),
             models.Index(fields=["status", "due_at"], name="pa_request_status_due"),
             # The review queue: only open requests, already in due order, so the queue page and its
             # count stay an index scan however many decided requests accumulate.
-            models.Index(fields=["due_at", "submitted_at"], name="pa_request_queue",
-                         condition=models.Q(status__in=["pended", "referred", "appealed"])),
+            models.Index(
+                fields=["due_at", "submitted_at"],
+                name="pa_request_queue",
+                condition=models.Q(status__in=["pended", "referred", "appealed"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -156,8 +168,12 @@ class PARequest(models.Model):
         return (self.expires_on - timezone.localdate()).days
 
 
-OPEN_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.INFO_REQUESTED,
-                 PARequest.Status.APPEALED}
+OPEN_STATUSES = {
+    PARequest.Status.PENDED,
+    PARequest.Status.REFERRED,
+    PARequest.Status.INFO_REQUESTED,
+    PARequest.Status.APPEALED,
+}
 QUEUE_STATUSES = {PARequest.Status.PENDED, PARequest.Status.REFERRED, PARequest.Status.APPEALED}
 APPROVED_STATUSES = {PARequest.Status.APPROVED, PARequest.Status.PARTIAL, PARequest.Status.OVERTURNED}
 
@@ -168,6 +184,7 @@ class ReviewDecisionCode(models.Model):
     code = models.SlugField(unique=True)
     label = models.CharField(max_length=80)
     resulting_status = models.CharField(max_length=20, choices=PARequest.Status.choices)
+
     class AppliesTo(models.TextChoices):
         REVIEW = "review", "Pended or referred request"
         APPEAL = "appeal", "Appeal"

@@ -1,4 +1,5 @@
 """The reviewer's decision form: pre-filled from the policy, checked by the decide service."""
+
 from __future__ import annotations
 
 from django import forms
@@ -12,13 +13,19 @@ class DecisionForm(forms.Form):
     per_days = forms.IntegerField(label="Per days", required=False, min_value=1, max_value=366)
     duration_months = forms.IntegerField(label="Approval lasts (months)", required=False, min_value=1, max_value=24)
     duration_days = forms.IntegerField(label="or (days)", required=False, min_value=1, max_value=366)
-    reasons = forms.MultipleChoiceField(label="Specific reasons (unmet criteria)", required=False,
-                                        widget=forms.CheckboxSelectMultiple)
-    note = forms.CharField(label="Note to the prescriber", required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
-    justification = forms.CharField(label="Override justification", required=False, max_length=2000,
-                                    widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text="Needed to approve a request whose criteria the engine found unmet.")
+    reasons = forms.MultipleChoiceField(
+        label="Specific reasons (unmet criteria)", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label="Note to the prescriber", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    justification = forms.CharField(
+        label="Override justification",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to approve a request whose criteria the engine found unmet.",
+    )
     row_version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, codes: list[ReviewDecisionCode], unmet: list[dict], **kwargs):
@@ -32,8 +39,9 @@ class AnswerForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    note = forms.CharField(label="What is new (facts, documents, reasons)", max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        label="What is new (facts, documents, reasons)", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class WithdrawForm(forms.Form):

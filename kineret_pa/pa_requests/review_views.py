@@ -1,4 +1,5 @@
 """The reviewer's queue and decision page; the prescriber's follow-up actions."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,11 +23,20 @@ from .models import QUEUE_STATUSES, PARequest
 from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, DecisionForm, WithdrawForm
 from .selectors import (
-    attachment_get_for_user, decision_codes_for, pa_request_get_for_reviewer, pa_request_get_for_user, policy_ceiling,
+    attachment_get_for_user,
+    decision_codes_for,
+    pa_request_get_for_reviewer,
+    pa_request_get_for_user,
+    policy_ceiling,
     review_queue,
 )
 from .services import (
-    MSG_OWN_REQUEST, ConcurrentDecision, attachment_add, pa_request_answer, pa_request_appeal, pa_request_decide,
+    MSG_OWN_REQUEST,
+    ConcurrentDecision,
+    attachment_add,
+    pa_request_answer,
+    pa_request_appeal,
+    pa_request_decide,
     pa_request_withdraw,
 )
 from .transitions import IllegalTransition
@@ -68,11 +78,15 @@ URGENCY_LABELS = dict(PARequest.Urgency.choices)
 def _queue_row(row: dict, now, diagnosis_names: dict[str, str], url_pattern: str) -> QueueRow:
     due_at = row["due_at"]
     return QueueRow(
-        pk=row["id"], number=PARequest.number_for(row["id"]),
+        pk=row["id"],
+        number=PARequest.number_for(row["id"]),
         url=url_pattern.replace(str(_PLACEHOLDER), str(row["id"])),
-        payer=row["policy_version__policy__payer__name"] or "", policy_code=row["policy_version__policy__code"] or "",
-        diagnosis=diagnosis_names.get(row["diagnosis"], row["diagnosis"] or ""), status=STATUS_LABELS[row["status"]],
-        urgency=URGENCY_LABELS[row["urgency"]], overdue=due_at is not None and due_at < now,
+        payer=row["policy_version__policy__payer__name"] or "",
+        policy_code=row["policy_version__policy__code"] or "",
+        diagnosis=diagnosis_names.get(row["diagnosis"], row["diagnosis"] or ""),
+        status=STATUS_LABELS[row["status"]],
+        urgency=URGENCY_LABELS[row["urgency"]],
+        overdue=due_at is not None and due_at < now,
         due_in_words=_duration_words(abs((due_at - now).total_seconds())) if due_at else "",
         due_at=timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M") if due_at else "",
     )
@@ -87,17 +101,28 @@ def queue(request):
     now = timezone.now()
     url_pattern = reverse("review-detail", args=[_PLACEHOLDER])  # reversed once, not once a row
     page.items = [_queue_row(row, now, names, url_pattern) for row in page.items]
-    return render(request, "pa_requests/review_queue.html", {
-        "page": page, "payers": Payer.objects.order_by("name"), "diagnoses": diagnoses,
-        "statuses": [(s.value, s.label) for s in PARequest.Status if s in QUEUE_STATUSES], "params": request.GET,
-    })
+    return render(
+        request,
+        "pa_requests/review_queue.html",
+        {
+            "page": page,
+            "payers": Payer.objects.order_by("name"),
+            "diagnoses": diagnoses,
+            "statuses": [(s.value, s.label) for s in PARequest.Status if s in QUEUE_STATUSES],
+            "params": request.GET,
+        },
+    )
 
 
 def _initial(pa: PARequest, ceiling: dict) -> dict:
     duration = ceiling.get("duration") or {}
-    return {"quantity": ceiling.get("approved_quantity"), "per_days": ceiling.get("per_days"),
-            "duration_months": duration.get("months"), "duration_days": duration.get("days"),
-            "row_version": pa.row_version}
+    return {
+        "quantity": ceiling.get("approved_quantity"),
+        "per_days": ceiling.get("per_days"),
+        "duration_months": duration.get("months"),
+        "duration_days": duration.get("days"),
+        "row_version": pa.row_version,
+    }
 
 
 @login_required
@@ -106,17 +131,28 @@ def review_detail(request, pk):
     pa = pa_request_get_for_reviewer(user=request.user, pa_request_id=pk)
     unmet = [r for r in (pa.determination or {}).get("reasons", []) if not r["met"]]
     ceiling = policy_ceiling(pa_request=pa)  # read once: the form's pre-fill and the decision's bound
-    form = DecisionForm(request.POST or None, codes=decision_codes_for(pa_request=pa), unmet=unmet,
-                        initial=_initial(pa, ceiling))
+    form = DecisionForm(
+        request.POST or None, codes=decision_codes_for(pa_request=pa), unmet=unmet, initial=_initial(pa, ceiling)
+    )
     clashed = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            pa_request_decide(pa_request_id=pa.pk, reviewer=request.user, expected_version=data["row_version"],
-                              code=data["code"], quantity=data["quantity"], per_days=data["per_days"],
-                              duration_months=data["duration_months"], duration_days=data["duration_days"],
-                              reasons=data["reasons"], note=data["note"],
-                              justification=data["justification"], ip=client_ip(request), ceiling=ceiling)
+            pa_request_decide(
+                pa_request_id=pa.pk,
+                reviewer=request.user,
+                expected_version=data["row_version"],
+                code=data["code"],
+                quantity=data["quantity"],
+                per_days=data["per_days"],
+                duration_months=data["duration_months"],
+                duration_days=data["duration_days"],
+                reasons=data["reasons"],
+                note=data["note"],
+                justification=data["justification"],
+                ip=client_ip(request),
+                ceiling=ceiling,
+            )
         except ConcurrentDecision as clash:
             messages.error(request, str(clash))  # the form below keeps everything typed
             pa.refresh_from_db()
@@ -130,13 +166,21 @@ def review_detail(request, pk):
             messages.success(request, f"{pa.number}: decision recorded and the prescriber notified.")
             return redirect("review-queue")
     own = pa.owner_id == request.user.pk  # the service refuses it too; no form is offered
-    return render(request, "pa_requests/review_detail.html", {
-        "pa": pa, "form": form, "facts": contract_rows(pa.contract_request), "determination": pa.determination,
-        "events": pa.events.select_related("actor"), "attachments": pa.attachments.all(),
-        "open": (pa.status in QUEUE_STATUSES or clashed) and not own,  # after a clash the typed entries stay
-        "own_request": MSG_OWN_REQUEST if own else "",
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "pa_requests/review_detail.html",
+        {
+            "pa": pa,
+            "form": form,
+            "facts": contract_rows(pa.contract_request),
+            "determination": pa.determination,
+            "events": pa.events.select_related("actor"),
+            "attachments": pa.attachments.all(),
+            "open": (pa.status in QUEUE_STATUSES or clashed) and not own,  # after a clash the typed entries stay
+            "own_request": MSG_OWN_REQUEST if own else "",
+            "now": timezone.now(),
+        },
+    )
 
 
 # ---------------------------------------------------------------- the prescriber's follow-ups
@@ -160,24 +204,37 @@ def _act(request, pk, form_class, action, done_message):
 @prescriber_required
 @require_POST
 def withdraw(request, pk):
-    return _act(request, pk, WithdrawForm, lambda pa, d: pa_request_withdraw(
-        pa_request=pa, actor=request.user, reason=d["reason"], ip=client_ip(request)), "Request withdrawn.")
+    return _act(
+        request,
+        pk,
+        WithdrawForm,
+        lambda pa, d: pa_request_withdraw(pa_request=pa, actor=request.user, reason=d["reason"], ip=client_ip(request)),
+        "Request withdrawn.",
+    )
 
 
 @prescriber_required
 @require_POST
 def answer(request, pk):
-    return _act(request, pk, AnswerForm, lambda pa, d: pa_request_answer(
-        pa_request=pa, actor=request.user, answer=d["answer"], ip=client_ip(request)),
-        "Answer sent: the review continues.")
+    return _act(
+        request,
+        pk,
+        AnswerForm,
+        lambda pa, d: pa_request_answer(pa_request=pa, actor=request.user, answer=d["answer"], ip=client_ip(request)),
+        "Answer sent: the review continues.",
+    )
 
 
 @prescriber_required
 @require_POST
 def appeal(request, pk):
-    return _act(request, pk, AppealForm, lambda pa, d: pa_request_appeal(
-        pa_request=pa, actor=request.user, note=d["note"], ip=client_ip(request)),
-        "Appeal submitted to another reviewer.")
+    return _act(
+        request,
+        pk,
+        AppealForm,
+        lambda pa, d: pa_request_appeal(pa_request=pa, actor=request.user, note=d["note"], ip=client_ip(request)),
+        "Appeal submitted to another reviewer.",
+    )
 
 
 @prescriber_required
@@ -191,8 +248,13 @@ def attach(request, pk):
         messages.error(request, "Submit the request before attaching documents.")
     else:
         try:
-            attachment_add(pa_request=pa, uploaded_by=request.user, upload=form.cleaned_data["file"],
-                           description=form.cleaned_data["description"], ip=client_ip(request))
+            attachment_add(
+                pa_request=pa,
+                uploaded_by=request.user,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                ip=client_ip(request),
+            )
         except ValidationError as invalid:
             messages.error(request, " ".join(invalid.messages))
         else:
@@ -204,5 +266,9 @@ def attach(request, pk):
 def attachment_download(request, pk):
     attachment = attachment_get_for_user(user=request.user, attachment_id=pk)
     # Always a download, with the sniffed type: never rendered inline by the browser.
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                        content_type=attachment.content_type)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )

@@ -3,6 +3,7 @@
 Each `*_get_for_*` states its access rule once, in its docstring, and answers 404 to anyone the rule
 leaves out: a 403 would confirm that the request exists.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,11 @@ def pa_request_get_for_reviewer(*, user: AbstractBaseUser, pa_request_id: uuid.U
     if not user.has_perm(REVIEW_PERMISSION):
         raise Http404(MSG_NO_REQUEST)
     try:
-        return (PARequest.objects.select_related("policy_version__policy__payer", "owner")
-                .exclude(status=PARequest.Status.DRAFT).get(pk=pa_request_id))
+        return (
+            PARequest.objects.select_related("policy_version__policy__payer", "owner")
+            .exclude(status=PARequest.Status.DRAFT)
+            .get(pk=pa_request_id)
+        )
     except (PARequest.DoesNotExist, ValueError, ValidationError):
         raise Http404(MSG_NO_REQUEST) from None
 
@@ -66,8 +70,11 @@ def drafts_open_count(*, owner: AbstractBaseUser) -> int:
 
 def decision_codes_for(*, pa_request: PARequest) -> list[ReviewDecisionCode]:
     """The decisions a reviewer may record on this request: an appeal's, or a first review's."""
-    applies = (ReviewDecisionCode.AppliesTo.APPEAL if pa_request.status == PARequest.Status.APPEALED
-               else ReviewDecisionCode.AppliesTo.REVIEW)
+    applies = (
+        ReviewDecisionCode.AppliesTo.APPEAL
+        if pa_request.status == PARequest.Status.APPEALED
+        else ReviewDecisionCode.AppliesTo.REVIEW
+    )
     return list(ReviewDecisionCode.objects.filter(applies_to=applies))
 
 
@@ -75,8 +82,9 @@ def policy_ceiling(*, pa_request: PARequest, policy_data: PolicyData | None = No
     """The quantity, period and duration the policy would grant were its criteria met (the engine's
     `quantity_if_covered`), to pre-fill and bound a reviewer's approval; empty when it grants no bound."""
     policy_data = policy_data if policy_data is not None else policy_data_get()
-    request, errors = parse_request(pa_request.contract_request, policy_data.catalog,
-                                    today=timezone.localdate(pa_request.submitted_at))
+    request, errors = parse_request(
+        pa_request.contract_request, policy_data.catalog, today=timezone.localdate(pa_request.submitted_at)
+    )
     if errors or pa_request.policy_version_id is None:
         return {}
     return quantity_if_covered(policy_data.snapshot(pa_request.policy_version_id), request) or {}
@@ -85,10 +93,12 @@ def policy_ceiling(*, pa_request: PARequest, policy_data: PolicyData | None = No
 def review_queue(*, reviewer: AbstractBaseUser, filters: Mapping[str, str]) -> QuerySet:
     """The open requests a reviewer may decide, due first, narrowed by the queue's filters (payer, diagnosis,
     status, due); rows are plain values (see the comment at the end)."""
-    rows = (PARequest.objects.filter(status__in=QUEUE_STATUSES)
-            .exclude(Q(status=PARequest.Status.APPEALED) & Q(denied_by=reviewer))  # appeals go to another reviewer
-            .exclude(owner=reviewer)  # so do requests the reviewer submitted (segregation of duties)
-            .order_by("due_at", "submitted_at"))
+    rows = (
+        PARequest.objects.filter(status__in=QUEUE_STATUSES)
+        .exclude(Q(status=PARequest.Status.APPEALED) & Q(denied_by=reviewer))  # appeals go to another reviewer
+        .exclude(owner=reviewer)  # so do requests the reviewer submitted (segregation of duties)
+        .order_by("due_at", "submitted_at")
+    )
     if filters.get("payer"):
         rows = rows.filter(policy_version__policy__payer__slug=filters["payer"])
     if filters.get("diagnosis"):
@@ -103,6 +113,12 @@ def review_queue(*, reviewer: AbstractBaseUser, filters: Mapping[str, str]) -> Q
     # Only what a row shows, as plain values: each request also holds kilobytes of JSON (answers,
     # contract request, determination), and loading, decoding and wrapping fifty of them in model
     # objects was most of the queue's time.
-    return rows.values("id", "status", "urgency", "due_at", "policy_version__policy__code",
-                       "policy_version__policy__payer__name",
-                       diagnosis=KeyTextTransform("diagnosis", "contract_request"))
+    return rows.values(
+        "id",
+        "status",
+        "urgency",
+        "due_at",
+        "policy_version__policy__code",
+        "policy_version__policy__payer__name",
+        diagnosis=KeyTextTransform("diagnosis", "contract_request"),
+    )

@@ -1,4 +1,5 @@
 """Business actions on requests: keyword-only, validate then save."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,11 +20,18 @@ from kineret_pa.engine.facts import facts_nest
 from kineret_pa.policies.models import PolicyVersion
 from kineret_pa.policies.services import determination_compute
 
+from .forms import STEP_FACTS
 from .models import (
-    APPROVED_STATUSES, QUEUE_STATUSES, Attachment, Decision, Notification, PARequest, PrescriberProfile, RequestEvent,
+    APPROVED_STATUSES,
+    QUEUE_STATUSES,
+    Attachment,
+    Decision,
+    Notification,
+    PARequest,
+    PrescriberProfile,
+    RequestEvent,
     ReviewDecisionCode,
 )
-from .forms import STEP_FACTS
 from .selectors import decision_codes_for, drafts_open_count, policy_ceiling
 from .tasks import notification_email_send
 from .transitions import IllegalTransition, transition_check
@@ -43,8 +51,10 @@ class SubmitError(Exception):
         self.errors = errors
 
 
-MSG_TOO_MANY_DRAFTS = ("You already have {limit} drafts open, the most one account can keep. "
-                       "Submit or discard a draft from My requests before starting another.")
+MSG_TOO_MANY_DRAFTS = (
+    "You already have {limit} drafts open, the most one account can keep. "
+    "Submit or discard a draft from My requests before starting another."
+)
 
 
 def pa_request_create(*, owner, renewal_of: PARequest | None = None) -> PARequest:
@@ -74,14 +84,21 @@ def request_build(steps: dict[str, Any]) -> dict[str, Any]:
         data["icd10"] = diagnosis["icd10_code"]
     if "therapies" in steps:
         data["prior_therapies"] = [
-            {"drug": row["drug"], "months": None if row.get("months") is None else float(row["months"]),
-             "outcome": row["outcome"]}
+            {
+                "drug": row["drug"],
+                "months": None if row.get("months") is None else float(row["months"]),
+                "outcome": row["outcome"],
+            }
             for row in steps["therapies"]
         ]
     if "concomitant" in steps:
         data["concomitant_drugs"] = [row["drug"] for row in steps["concomitant"]]
-    stated = {path: value for cleaned in steps.values() if isinstance(cleaned, dict)
-              for path, value in cleaned.get(STEP_FACTS, {}).items()}
+    stated = {
+        path: value
+        for cleaned in steps.values()
+        if isinstance(cleaned, dict)
+        for path, value in cleaned.get(STEP_FACTS, {}).items()
+    }
     data.update(facts_nest(stated))
     return data
 
@@ -93,13 +110,27 @@ def _due_at(version: PolicyVersion, urgency: str, now: dt.datetime) -> dt.dateti
 
 
 def _profile_dict(profile: PrescriberProfile) -> dict[str, str]:
-    return {"full_name": profile.full_name, "specialty": profile.specialty, "npi": profile.npi,
-            "phone": profile.phone, "fax": profile.fax}
+    return {
+        "full_name": profile.full_name,
+        "specialty": profile.specialty,
+        "npi": profile.npi,
+        "phone": profile.phone,
+        "fax": profile.fax,
+    }
 
 
 @transaction.atomic
-def pa_request_submit(*, pa_request_id, owner, contract_request: dict, answers: dict, urgency: str,
-                      patient_name: str, member_id: str, profile: PrescriberProfile) -> PARequest:
+def pa_request_submit(
+    *,
+    pa_request_id,
+    owner,
+    contract_request: dict,
+    answers: dict,
+    urgency: str,
+    patient_name: str,
+    member_id: str,
+    profile: PrescriberProfile,
+) -> PARequest:
     """Decide and record the request once: a second submit of the same draft returns it unchanged."""
     pa = PARequest.objects.select_for_update().get(pk=pa_request_id, owner=owner)
     if not pa.is_draft:
@@ -135,8 +166,9 @@ def pa_request_submit(*, pa_request_id, owner, contract_request: dict, answers: 
         pa.approved_per_days = determination.per_days
         pa.expires_on = _expiry(timezone.localdate(now), determination.duration)
     pa.save()
-    _event(pa, owner, RequestEvent.Kind.SUBMITTED, PARequest.Status.DRAFT, pa.status,
-           {"decision": determination.decision})
+    _event(
+        pa, owner, RequestEvent.Kind.SUBMITTED, PARequest.Status.DRAFT, pa.status, {"decision": determination.decision}
+    )
     return pa
 
 
@@ -150,14 +182,35 @@ def _expiry(start: dt.date, duration: dict | None) -> dt.date | None:
     return start + relativedelta(months=duration["months"])
 
 
-def _event(pa: PARequest, actor, kind: RequestEvent.Kind, from_status: str, to_status: str, data: dict | None = None,
-           ip: str | None = None) -> None:
-    RequestEvent.objects.create(pa_request=pa, actor=actor, kind=kind, from_status=from_status, to_status=to_status,
-                                data=data or {}, ip_address=ip)
+def _event(
+    pa: PARequest,
+    actor,
+    kind: RequestEvent.Kind,
+    from_status: str,
+    to_status: str,
+    data: dict | None = None,
+    ip: str | None = None,
+) -> None:
+    RequestEvent.objects.create(
+        pa_request=pa,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        ip_address=ip,
+    )
 
 
-def _move(pa: PARequest, *, to: PARequest.Status, actor, kind: RequestEvent.Kind, data: dict | None = None,
-          ip: str | None = None) -> None:
+def _move(
+    pa: PARequest,
+    *,
+    to: PARequest.Status,
+    actor,
+    kind: RequestEvent.Kind,
+    data: dict | None = None,
+    ip: str | None = None,
+) -> None:
     """Every change of status goes through here: checked, versioned, recorded."""
     before = pa.status
     transition_check(before, to)
@@ -172,14 +225,18 @@ def _notify(pa: PARequest, text: str) -> None:
     if pa.owner.email:
         subject = f"Kineret PA {pa.number}: {pa.get_status_display()}"
         # No patient data in e-mail (a reviewer's note may hold some): the details are read after signing in.
-        body = (f"Request {pa.number} is now: {pa.get_status_display()}.\n\n"
-                "Sign in to Kineret PA to read the decision and its reasons.")
+        body = (
+            f"Request {pa.number} is now: {pa.get_status_display()}.\n\n"
+            "Sign in to Kineret PA to read the decision and its reasons."
+        )
         # Queued once the decision is committed; a worker sends it, never the web request.
         transaction.on_commit(lambda: notification_email_send.enqueue(pa.owner.email, subject, body))
 
 
-MSG_CONCURRENT = ("Another reviewer acted on this request first ({status}). Your entries are kept below; "
-                  "review the new state before deciding.")
+MSG_CONCURRENT = (
+    "Another reviewer acted on this request first ({status}). Your entries are kept below; "
+    "review the new state before deciding."
+)
 MSG_UNKNOWN_CODE = "Choose one of the decisions offered for this request."
 MSG_SAME_REVIEWER = "An appeal is decided by a different reviewer than the one who denied the request."
 MSG_OWN_REQUEST = "You submitted this request: another reviewer decides it."
@@ -247,8 +304,14 @@ def _reasons_errors(*, pa: PARequest, decision: ReviewDecisionCode, reasons: lis
     return errors
 
 
-def _grant_proposed(*, ceiling: dict[str, Any], quantity: int | None, per_days: int | None,
-                    duration_months: int | None, duration_days: int | None) -> Grant:
+def _grant_proposed(
+    *,
+    ceiling: dict[str, Any],
+    quantity: int | None,
+    per_days: int | None,
+    duration_months: int | None,
+    duration_days: int | None,
+) -> Grant:
     """What the reviewer grants; with no duration given, the policy's."""
     if duration_months or duration_days:
         duration = {"months": duration_months} if duration_months else {"days": duration_days}
@@ -257,15 +320,20 @@ def _grant_proposed(*, ceiling: dict[str, Any], quantity: int | None, per_days: 
     return Grant(quantity, per_days, duration)
 
 
-def _grant_errors(*, pa: PARequest, grant: Grant, ceiling: dict[str, Any], note: str,
-                  justification: str) -> dict[str, str]:
+def _grant_errors(
+    *, pa: PARequest, grant: Grant, ceiling: dict[str, Any], note: str, justification: str
+) -> dict[str, str]:
     """An approval stays within the policy's rate, says why it differs from the policy's grant, and justifies
     overriding criteria the engine found unmet."""
     errors = {}
     policy = Grant.from_ceiling(ceiling)
     days = grant.per_days or policy.per_days
-    if grant.quantity and policy.quantity and days and not rate_within(grant.quantity, days, policy.quantity,
-                                                                         policy.per_days):
+    if (
+        grant.quantity
+        and policy.quantity
+        and days
+        and not rate_within(grant.quantity, days, policy.quantity, policy.per_days)
+    ):
         errors["quantity"] = MSG_OVER_LIMIT.format(quantity=policy.quantity, days=policy.per_days)
     if grant != policy and not note.strip():
         errors["note"] = MSG_CHANGED
@@ -275,8 +343,15 @@ def _grant_errors(*, pa: PARequest, grant: Grant, ceiling: dict[str, Any], note:
     return errors
 
 
-def _decision_record(*, pa: PARequest, reviewer: AbstractBaseUser, decision: ReviewDecisionCode, grant: Grant | None,
-                     data: dict[str, Any], ip: str | None) -> None:
+def _decision_record(
+    *,
+    pa: PARequest,
+    reviewer: AbstractBaseUser,
+    decision: ReviewDecisionCode,
+    grant: Grant | None,
+    data: dict[str, Any],
+    ip: str | None,
+) -> None:
     """The decision's effect on the request, then the status change with its event, and the prescriber's notice."""
     now = timezone.now()
     if grant is not None:
@@ -296,11 +371,22 @@ def _decision_record(*, pa: PARequest, reviewer: AbstractBaseUser, decision: Rev
 
 
 @transaction.atomic
-def pa_request_decide(*, pa_request_id: uuid.UUID, reviewer: AbstractBaseUser, expected_version: int, code: str,
-                      quantity: int | None = None, per_days: int | None = None, duration_months: int | None = None,
-                      duration_days: int | None = None, reasons: list[str] | None = None, note: str = "",
-                      justification: str = "", ip: str | None = None,
-                      ceiling: dict[str, Any] | None = None) -> PARequest:
+def pa_request_decide(
+    *,
+    pa_request_id: uuid.UUID,
+    reviewer: AbstractBaseUser,
+    expected_version: int,
+    code: str,
+    quantity: int | None = None,
+    per_days: int | None = None,
+    duration_months: int | None = None,
+    duration_days: int | None = None,
+    reasons: list[str] | None = None,
+    note: str = "",
+    justification: str = "",
+    ip: str | None = None,
+    ceiling: dict[str, Any] | None = None,
+) -> PARequest:
     """A reviewer's decision on an open request, checked whole and recorded at once. `ceiling` is the policy's
     grant (selectors.policy_ceiling) when the caller has read it already, as the decision page has for its
     pre-fill; otherwise it is read here, and only for a decision that grants a quantity."""
@@ -312,11 +398,17 @@ def pa_request_decide(*, pa_request_id: uuid.UUID, reviewer: AbstractBaseUser, e
     grant = None
     if decision.grants_quantity:
         ceiling = ceiling if ceiling is not None else policy_ceiling(pa_request=pa)
-        grant = _grant_proposed(ceiling=ceiling, quantity=quantity, per_days=per_days,
-                                duration_months=duration_months, duration_days=duration_days)
+        grant = _grant_proposed(
+            ceiling=ceiling,
+            quantity=quantity,
+            per_days=per_days,
+            duration_months=duration_months,
+            duration_days=duration_days,
+        )
         errors.update(_grant_errors(pa=pa, grant=grant, ceiling=ceiling, note=note, justification=justification))
-        data.update(quantity=grant.quantity, per_days=grant.per_days, duration=grant.duration,
-                    justification=justification)
+        data.update(
+            quantity=grant.quantity, per_days=grant.per_days, duration=grant.duration, justification=justification
+        )
     if errors:
         raise ValidationError(errors)
     _decision_record(pa=pa, reviewer=reviewer, decision=decision, grant=grant, data=data, ip=ip)
@@ -327,8 +419,9 @@ def pa_request_decide(*, pa_request_id: uuid.UUID, reviewer: AbstractBaseUser, e
 def pa_request_withdraw(*, pa_request: PARequest, actor, reason: str = "", ip: str | None = None) -> PARequest:
     pa = PARequest.objects.select_for_update().get(pk=pa_request.pk)
     pa.due_at = None
-    _move(pa, to=PARequest.Status.WITHDRAWN, actor=actor, kind=RequestEvent.Kind.WITHDRAWN, data={"reason": reason},
-          ip=ip)
+    _move(
+        pa, to=PARequest.Status.WITHDRAWN, actor=actor, kind=RequestEvent.Kind.WITHDRAWN, data={"reason": reason}, ip=ip
+    )
     return pa
 
 
@@ -340,8 +433,11 @@ def _window(pa: PARequest) -> dt.timedelta:
 
 def _locked_with_payer(*, pa_request_id: uuid.UUID) -> PARequest:
     """The request locked for a change (its row only), with the payer whose review window restarts."""
-    return (PARequest.objects.select_for_update(of=("self",)).select_related("policy_version__policy__payer")
-            .get(pk=pa_request_id))
+    return (
+        PARequest.objects.select_for_update(of=("self",))
+        .select_related("policy_version__policy__payer")
+        .get(pk=pa_request_id)
+    )
 
 
 @transaction.atomic
@@ -351,8 +447,14 @@ def pa_request_answer(*, pa_request: PARequest, actor, answer: str, ip: str | No
         raise ValidationError({"answer": "Write your answer."})
     pa = _locked_with_payer(pa_request_id=pa_request.pk)
     pa.due_at = timezone.now() + _window(pa)
-    _move(pa, to=PARequest.Status.PENDED, actor=actor, kind=RequestEvent.Kind.INFO_ANSWERED, data={"answer": answer},
-          ip=ip)
+    _move(
+        pa,
+        to=PARequest.Status.PENDED,
+        actor=actor,
+        kind=RequestEvent.Kind.INFO_ANSWERED,
+        data={"answer": answer},
+        ip=ip,
+    )
     return pa
 
 
@@ -381,14 +483,31 @@ def pa_request_discard(*, pa_request: PARequest) -> None:
 
 
 @transaction.atomic
-def attachment_add(*, pa_request: PARequest, uploaded_by: AbstractBaseUser, upload: UploadedFile, description: str = "",
-                   ip: str | None = None) -> Attachment:
+def attachment_add(
+    *,
+    pa_request: PARequest,
+    uploaded_by: AbstractBaseUser,
+    upload: UploadedFile,
+    description: str = "",
+    ip: str | None = None,
+) -> Attachment:
     content_type = sniff(upload)
     attachment = Attachment.objects.create(
-        pa_request=pa_request, file=upload, original_name=upload.name[:200], content_type=content_type,
-        size=upload.size, description=description[:200], uploaded_by=uploaded_by,
+        pa_request=pa_request,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        description=description[:200],
+        uploaded_by=uploaded_by,
     )
-    _event(pa_request, uploaded_by, RequestEvent.Kind.ATTACHMENT_ADDED, pa_request.status, pa_request.status,
-           {"attachment": str(attachment.pk), "name": attachment.original_name, "size": attachment.size}, ip)
+    _event(
+        pa_request,
+        uploaded_by,
+        RequestEvent.Kind.ATTACHMENT_ADDED,
+        pa_request.status,
+        pa_request.status,
+        {"attachment": str(attachment.pk), "name": attachment.original_name, "size": attachment.size},
+        ip,
+    )
     return attachment
-

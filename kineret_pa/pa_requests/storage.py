@@ -1,5 +1,6 @@
 """A formtools storage backend over the draft row: every step is kept in the database,
 so a session timeout, a logout, a closed tab or a server restart loses nothing."""
+
 import json
 
 from django import forms
@@ -43,4 +44,5 @@ class DraftStorage(BaseStorage):
         super().update_response(response)
         if json.dumps(self.draft.wizard, sort_keys=True) != self._saved:  # write only what changed
             PARequest.objects.filter(pk=self.draft.pk, status=PARequest.Status.DRAFT).update(
-                wizard=self.draft.wizard, updated_at=timezone.now())
+                wizard=self.draft.wizard, updated_at=timezone.now()
+            )

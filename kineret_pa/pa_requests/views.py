@@ -1,5 +1,6 @@
 """The prescriber's pages: My requests, the guided form, the determination and its letter.
 Every one needs the prescriber role (accounts.roles.prescriber_required), the wizard too (urls.py)."""
+
 from __future__ import annotations
 
 from enum import IntEnum
@@ -26,7 +27,11 @@ from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
 from .selectors import pa_request_get_for_user
 from .services import (
-    STATUS_FOR_DECISION, SubmitError, pa_request_create, pa_request_discard, pa_request_submit,
+    STATUS_FOR_DECISION,
+    SubmitError,
+    pa_request_create,
+    pa_request_discard,
+    pa_request_submit,
     request_build,
 )
 from .storage import step_keys_declared
@@ -53,6 +58,7 @@ def _shows(fact_test):
 class Layer(IntEnum):
     """How far the step context is filled. Each layer is worked out from the answers of earlier steps, so a
     step's form never needs the layer its own answers feed."""
+
     BASE = 0  # the policy data and today: no answer
     POLICY = 1  # the chosen version's snapshot, and what any diagnosis of it needs: the policy step
     FULL = 2  # the diagnosis and weight, the facts they need and the questions asked: patient and diagnosis
@@ -134,9 +140,12 @@ class RequestWizard(NamedUrlWizardView):
         context.diagnosis = diagnosis.get("diagnosis_slug")
         context.weight_kg = (self.get_cleaned_data_for_step("patient") or {}).get("weight_kg")
         # Unknown diagnosis yet: ask what any diagnosis of this policy might need.
-        context.needs = (facts_needed(context.snapshot, diagnosis=context.diagnosis, request_type=context.request_type)
-                         if context.snapshot is not None else frozenset())
-        codes = [path[len("answers."):] for path in context.needs if path.startswith("answers.")]
+        context.needs = (
+            facts_needed(context.snapshot, diagnosis=context.diagnosis, request_type=context.request_type)
+            if context.snapshot is not None
+            else frozenset()
+        )
+        codes = [path[len("answers.") :] for path in context.needs if path.startswith("answers.")]
         context.questions = list(Question.objects.filter(code__in=codes).order_by("order")) if codes else []
 
     def _answers_keep(self, step: str, answers: dict[str, list[str]]) -> None:
@@ -156,8 +165,7 @@ class RequestWizard(NamedUrlWizardView):
         self._filled = Layer(feeds - 1)
         self._shown = None
         # The forms of later steps were validated against the old context.
-        self._cleaned = {name: data for name, data in self._cleaned.items()
-                         if FORM_LAYER.get(name, Layer.FULL) < feeds}
+        self._cleaned = {name: data for name, data in self._cleaned.items() if FORM_LAYER.get(name, Layer.FULL) < feeds}
 
     @cached_property
     def prescriber_profile(self) -> PrescriberProfile | None:
@@ -188,8 +196,9 @@ class RequestWizard(NamedUrlWizardView):
         if step not in self.form_list:
             return None
         if step not in self._cleaned:
-            form = self.get_form(step=step, data=self.storage.get_step_data(step),
-                                 files=self.storage.get_step_files(step))
+            form = self.get_form(
+                step=step, data=self.storage.get_step_data(step), files=self.storage.get_step_files(step)
+            )
             self._cleaned[step] = form.cleaned_data if form.is_valid() else None
         return self._cleaned[step]
 
@@ -219,7 +228,7 @@ class RequestWizard(NamedUrlWizardView):
             # A step this policy no longer asks (the diagnosis or the policy data changed):
             # go on to the next step that is shown, instead of failing to build its form.
             order = list(self.form_list)
-            following = next(name for name in order[order.index(step):] if name in shown)
+            following = next(name for name in order[order.index(step) :] if name in shown)
             self.storage.current_step = following
             return redirect(self.get_step_url(following))
         return super().get(*args, **kwargs)
@@ -280,20 +289,27 @@ class RequestWizard(NamedUrlWizardView):
         shown = list(self.get_form_list())
         done = set(self.storage.data[self.storage.step_data_key])
         return [
-            {"name": name, "title": TITLES[name], "url": self.get_step_url(name), "current": name == self.steps.current,
-             "visited": name in done}
+            {
+                "name": name,
+                "title": TITLES[name],
+                "url": self.get_step_url(name),
+                "current": name == self.steps.current,
+                "visited": name in done,
+            }
             for name in shown
         ]
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         step = self.steps.current
-        context.update({
-            "pa_request": self.draft,
-            "step_title": TITLES[step],
-            "step_list": self._step_list(),
-            "is_formset": step in FORMSET_STEPS,
-        })
+        context.update(
+            {
+                "pa_request": self.draft,
+                "step_title": TITLES[step],
+                "step_list": self._step_list(),
+                "is_formset": step in FORMSET_STEPS,
+            }
+        )
         policy_data = self.step_context(through=Layer.BASE).policy_data
         if step in FORMSET_STEPS:
             context["drug_options"] = policy_data.drug_options_html
@@ -321,27 +337,45 @@ class RequestWizard(NamedUrlWizardView):
             form = self.get_form(step=name, data=self.storage.get_step_data(name))
             if form.is_valid():
                 steps[name] = form.rows() if name in FORMSET_STEPS else form.cleaned_data
-            summary.append({"title": TITLES[name], "url": self.get_step_url(name), "rows": summarize(form, name),
-                            "valid": form.is_valid()})
+            summary.append(
+                {
+                    "title": TITLES[name],
+                    "url": self.get_step_url(name),
+                    "rows": summarize(form, name),
+                    "valid": form.is_valid(),
+                }
+            )
         precheck = None
         if "policy" in steps:
             context = self.step_context()
-            determination, _, errors = determination_compute(data=request_build(steps), policy_data=context.policy_data,
-                                                             today=context.today)
-            precheck = {"determination": determination, "errors": errors,
-                        "unmet": [r for r in determination.reasons if not r.met] if determination else [],
-                        "words": Decision(determination.decision).label if determination else None}
+            determination, _, errors = determination_compute(
+                data=request_build(steps), policy_data=context.policy_data, today=context.today
+            )
+            precheck = {
+                "determination": determination,
+                "errors": errors,
+                "unmet": [r for r in determination.reasons if not r.met] if determination else [],
+                "words": Decision(determination.decision).label if determination else None,
+            }
         return {"summary": summary, "precheck": precheck, "profile": self.prescriber_profile}
 
     def done(self, form_list, form_dict=None, **kwargs):
-        steps = {name: (form.rows() if name in FORMSET_STEPS else form.cleaned_data)
-                 for name, form in form_dict.items() if name != "review"}
+        steps = {
+            name: (form.rows() if name in FORMSET_STEPS else form.cleaned_data)
+            for name, form in form_dict.items()
+            if name != "review"
+        }
         profile = form_dict["review"].context.profile
         try:
             pa = pa_request_submit(
-                pa_request_id=self.draft.pk, owner=self.request.user, contract_request=request_build(steps),
-                answers=dict(self.storage.data.get("step_data", {})), urgency=steps["policy"]["urgency"],
-                patient_name=steps["patient"]["patient_name"], member_id=steps["patient"]["member_id"], profile=profile,
+                pa_request_id=self.draft.pk,
+                owner=self.request.user,
+                contract_request=request_build(steps),
+                answers=dict(self.storage.data.get("step_data", {})),
+                urgency=steps["policy"]["urgency"],
+                patient_name=steps["patient"]["patient_name"],
+                member_id=steps["patient"]["member_id"],
+                profile=profile,
             )
         except SubmitError as error:
             form = form_dict["review"]
@@ -351,7 +385,6 @@ class RequestWizard(NamedUrlWizardView):
             self.storage.current_step = "review"
             return self.render(form)
         return redirect("pa-request-detail", pk=pa.pk)
-
 
 
 def summarize(form, name) -> list[tuple[str, str]]:
@@ -414,13 +447,22 @@ def request_detail(request, pk):
     pa = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     if pa.is_draft:
         return redirect("pa-request-step", pk=pa.pk, step=pa.wizard.get("step") or "policy")
-    return render(request, "pa_requests/detail.html", {
-        "pa": pa, "words": decision_words(pa),
-        "determination": pa.determination, "events": pa.events.select_related("actor"),
-        "attachments": pa.attachments.all(), "last_decision": pa.last_decision,
-        "answer_form": AnswerForm(), "appeal_form": AppealForm(), "withdraw_form": WithdrawForm(),
-        "attach_form": AttachmentForm(),
-    })
+    return render(
+        request,
+        "pa_requests/detail.html",
+        {
+            "pa": pa,
+            "words": decision_words(pa),
+            "determination": pa.determination,
+            "events": pa.events.select_related("actor"),
+            "attachments": pa.attachments.all(),
+            "last_decision": pa.last_decision,
+            "answer_form": AnswerForm(),
+            "appeal_form": AppealForm(),
+            "withdraw_form": WithdrawForm(),
+            "attach_form": AttachmentForm(),
+        },
+    )
 
 
 @prescriber_required
@@ -428,10 +470,16 @@ def request_letter(request, pk):
     pa = pa_request_get_for_user(user=request.user, pa_request_id=pk)
     if pa.is_draft:
         return redirect("pa-request-detail", pk=pa.pk)
-    return render(request, "pa_requests/letter.html", {
-        "pa": pa, "words": decision_words(pa), "determination": pa.determination,
-        "last_decision": pa.last_decision,
-    })
+    return render(
+        request,
+        "pa_requests/letter.html",
+        {
+            "pa": pa,
+            "words": decision_words(pa),
+            "determination": pa.determination,
+            "last_decision": pa.last_decision,
+        },
+    )
 
 
 @prescriber_required

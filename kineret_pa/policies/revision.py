@@ -3,6 +3,7 @@
 Read on every page and API call, so it is read with SQL built once from the model's
 metadata: the ORM takes about four times the CPU to build and run the same one-row query.
 """
+
 from __future__ import annotations
 
 import functools

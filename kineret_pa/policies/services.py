@@ -1,4 +1,5 @@
 """Determinations as one code path for the CLI, the API and the prescriber's form."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -7,6 +7,7 @@ gets a fresh `PolicyData` built from the edited data, with no restart. A determi
 one query (the revision) once its snapshot is warm; building one costs a constant number of
 queries whatever the data size.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,7 +70,12 @@ def catalog_build() -> Catalog:
     aliases = dict(m.DiagnosisAlias.objects.values_list("alias", "diagnosis__slug"))
 
     icd10 = tuple(
-        Icd10Snap(code.code_from, code.code_to or code.code_from, tuple(d.slug for d in code.diagnoses.all()), code.description)
+        Icd10Snap(
+            code.code_from,
+            code.code_to or code.code_from,
+            tuple(d.slug for d in code.diagnoses.all()),
+            code.description,
+        )
         for code in m.Icd10Code.objects.prefetch_related("diagnoses")
     )
     return Catalog(
@@ -118,18 +124,33 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
     roots, nodes = _tree(rows)
 
     drug_lists = {}
-    for dl in m.DrugList.objects.filter(version=version).select_related("diagnosis").prefetch_related("entries", "plans"):
-        entries = tuple((e.drug_id, e.include_biosimilars) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id)))
+    for dl in (
+        m.DrugList.objects.filter(version=version).select_related("diagnosis").prefetch_related("entries", "plans")
+    ):
+        entries = tuple(
+            (e.drug_id, e.include_biosimilars) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))
+        )
         drug_lists[dl.code] = DrugListSnap(
-            dl.code, dl.name, dl.clause, entries, frozenset(p.code for p in dl.plans.all()),
-            dl.diagnosis.slug if dl.diagnosis else None, dl.required_count, dl.kind,
+            dl.code,
+            dl.name,
+            dl.clause,
+            entries,
+            frozenset(p.code for p in dl.plans.all()),
+            dl.diagnosis.slug if dl.diagnosis else None,
+            dl.required_count,
+            dl.kind,
         )
 
     diagnoses = {
         pd.diagnosis.slug: PolicyDiagnosisSnap(
-            pd.diagnosis.slug, pd.status, _num(pd.labeled_min_age), _num(pd.labeled_max_age),
-            _num(pd.fda_max_mg_per_day), _num(pd.fda_max_mg_per_kg_day),
-            _num(pd.compendia_max_mg_per_day), _num(pd.compendia_max_mg_per_kg_day),
+            pd.diagnosis.slug,
+            pd.status,
+            _num(pd.labeled_min_age),
+            _num(pd.labeled_max_age),
+            _num(pd.fda_max_mg_per_day),
+            _num(pd.fda_max_mg_per_kg_day),
+            _num(pd.compendia_max_mg_per_day),
+            _num(pd.compendia_max_mg_per_kg_day),
         )
         for pd in m.PolicyDiagnosis.objects.filter(version=version).select_related("diagnosis")
     }
@@ -137,39 +158,79 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
     tables = {}
     for table in m.WeightTable.objects.filter(version=version).prefetch_related("rows"):
         table_rows = tuple(
-            WeightRowSnap(float(r.weight_kg), float(r.max_mg_per_day), r.syringes_per_day, r.retail_quantity,
-                          r.retail_days, r.home_delivery_quantity, r.home_delivery_days)
+            WeightRowSnap(
+                float(r.weight_kg),
+                float(r.max_mg_per_day),
+                r.syringes_per_day,
+                r.retail_quantity,
+                r.retail_days,
+                r.home_delivery_quantity,
+                r.home_delivery_days,
+            )
             for r in sorted(table.rows.all(), key=lambda r: r.weight_kg)
         )
-        tables[table.code] = WeightTableSnap(table.code, table.title, table.clause, float(table.base_sufficient_max_kg),
-                                             float(table.refer_above_kg), table_rows)
+        tables[table.code] = WeightTableSnap(
+            table.code,
+            table.title,
+            table.clause,
+            float(table.base_sufficient_max_kg),
+            float(table.refer_above_kg),
+            table_rows,
+        )
 
     by_id = {row.id: row for row in rows}
     by_key = {row.key: row for row in rows}
     limits = []
-    for limit in m.QuantityLimit.objects.filter(version=version).select_related("weight_table", "condition").prefetch_related("diagnoses"):
+    for limit in (
+        m.QuantityLimit.objects.filter(version=version)
+        .select_related("weight_table", "condition")
+        .prefetch_related("diagnoses")
+    ):
         condition = limit.condition.key if limit.condition else None
-        limits.append(QuantityLimitSnap(
-            order=limit.order, clause=limit.clause, text=limit.text, kind=limit.kind, grant=limit.grant,
-            request_types=frozenset([limit.request_type] if limit.request_type else []),
-            diagnoses=frozenset(d.slug for d in limit.diagnoses.all()),
-            channels=frozenset([limit.channel] if limit.channel else []),
-            quantity=limit.quantity, period_days=limit.period_days, mg_per_kg_day=_num(limit.mg_per_kg_day),
-            weight_table=limit.weight_table.code if limit.weight_table else None, one_time=limit.one_time,
-            condition=condition, condition_root=_root_key(condition, by_key, by_id) if condition else None,
-            duration_months=limit.duration_months, duration_days=limit.duration_days,
-        ))
+        limits.append(
+            QuantityLimitSnap(
+                order=limit.order,
+                clause=limit.clause,
+                text=limit.text,
+                kind=limit.kind,
+                grant=limit.grant,
+                request_types=frozenset([limit.request_type] if limit.request_type else []),
+                diagnoses=frozenset(d.slug for d in limit.diagnoses.all()),
+                channels=frozenset([limit.channel] if limit.channel else []),
+                quantity=limit.quantity,
+                period_days=limit.period_days,
+                mg_per_kg_day=_num(limit.mg_per_kg_day),
+                weight_table=limit.weight_table.code if limit.weight_table else None,
+                one_time=limit.one_time,
+                condition=condition,
+                condition_root=_root_key(condition, by_key, by_id) if condition else None,
+                duration_months=limit.duration_months,
+                duration_days=limit.duration_days,
+            )
+        )
     limits.sort(key=lambda limit: limit.order)
 
-    durations = tuple(sorted(
-        (DurationSnap(d.order, d.clause, d.months, d.days,
-                      frozenset([d.request_type] if d.request_type else []), frozenset(x.slug for x in d.diagnoses.all()))
-         for d in m.ApprovalDuration.objects.filter(version=version).prefetch_related("diagnoses")),
-        key=lambda d: d.order,
-    ))
+    durations = tuple(
+        sorted(
+            (
+                DurationSnap(
+                    d.order,
+                    d.clause,
+                    d.months,
+                    d.days,
+                    frozenset([d.request_type] if d.request_type else []),
+                    frozenset(x.slug for x in d.diagnoses.all()),
+                )
+                for d in m.ApprovalDuration.objects.filter(version=version).prefetch_related("diagnoses")
+            ),
+            key=lambda d: d.order,
+        )
+    )
 
     policy = version.policy
-    strengths = tuple(sorted({float(p.strength_mg) for p in m.Product.objects.filter(drug_id=policy.drug_id)})) or (100.0,)
+    strengths = tuple(sorted({float(p.strength_mg) for p in m.Product.objects.filter(drug_id=policy.drug_id)})) or (
+        100.0,
+    )
     return Snapshot(
         policy_code=policy.code,
         policy_title=policy.title,
@@ -287,9 +348,14 @@ class PolicyData:
         """The policies a request may name, for the form's first step."""
         if self._policies is None:
             self._policies = tuple(
-                PolicyChoice(p.code, f"{p.payer.name} — {p.number}: {p.title}",
-                             tuple((plan.code, plan.name) for plan in p.plans.all()))
-                for p in m.Policy.objects.select_related("payer").prefetch_related("plans").order_by("payer__name", "code")
+                PolicyChoice(
+                    p.code,
+                    f"{p.payer.name} — {p.number}: {p.title}",
+                    tuple((plan.code, plan.name) for plan in p.plans.all()),
+                )
+                for p in m.Policy.objects.select_related("payer")
+                .prefetch_related("plans")
+                .order_by("payer__name", "code")
             )
         return self._policies
 

@@ -1,4 +1,5 @@
 """The API's caller and policy data come from the token's one query."""
+
 from kineret_pa.accounts.models import ApiToken
 from kineret_pa.api.selectors import api_caller_get
 from kineret_pa.policies.models import PolicyDataRevision

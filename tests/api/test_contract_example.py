@@ -1,4 +1,5 @@
 """The contract document's own examples, read from ../shared/api/determination-contract.md."""
+
 import json
 import re
 from pathlib import Path
@@ -39,5 +40,9 @@ def test_contract_example_with_two_preferred_products_tried_is_approved_for_84_p
     ]
     result = determine(request)
     assert (result["decision"], result["approved_quantity"], result["per_days"], result["duration"]) == (
-        response["decision"], response["approved_quantity"], response["per_days"], response["duration"])
+        response["decision"],
+        response["approved_quantity"],
+        response["per_days"],
+        response["duration"],
+    )
     assert response["reasons"][0]["clause"] in [r["clause"] for r in result["reasons"]]

@@ -1,4 +1,5 @@
 """POST /api/v1/determinations as the contract says: auth, 200 shape, 400 shape, never 500."""
+
 import json
 
 import pytest
@@ -63,11 +64,14 @@ def test_a_policy_edit_decides_the_next_api_call(client, policy_data, token):
     # between two calls must still reach the second one.
     from kineret_pa.policies import models as m
 
-    request = build(FEP_RA, prior_therapies=[
-        {"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},
-        {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
-        {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
-    ])
+    request = build(
+        FEP_RA,
+        prior_therapies=[
+            {"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"},
+            {"drug": "Humira", "months": 4, "outcome": "inadequate_response"},
+            {"drug": "Enbrel", "months": 5, "outcome": "intolerance"},
+        ],
+    )
     assert post(client, request, token).json()["decision"] == "approve"
     node = m.CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause=FEP_1C, kind="trials")
     node.params = dict(node.params, min_months=6)
@@ -97,14 +101,20 @@ def test_signed_in_browser_with_csrf_token_is_answered(client, policy_data, pres
     assert post(client, CIGNA).status_code == 200
 
 
-@pytest.mark.parametrize("data, field", [
-    (build(FEP_RA, **{"patient.weight_kg": 0}), "patient.weight_kg"),
-    (build(FEP_RA, policy="aetna-123"), "policy"),
-    (build(FEP_RA, diagnosis="lupus"), "diagnosis"),
-    (build(FEP_RA, prior_therapies=[{"drug": "unobtainium", "months": 3, "outcome": "intolerance"}]), "prior_therapies[0].drug"),
-    (build(FEP_RA, date_of_service="2020-01-01"), "date_of_service"),
-    (build(FEP_RA, **{"dose.days_supply": -5}), "dose.days_supply"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        (build(FEP_RA, **{"patient.weight_kg": 0}), "patient.weight_kg"),
+        (build(FEP_RA, policy="aetna-123"), "policy"),
+        (build(FEP_RA, diagnosis="lupus"), "diagnosis"),
+        (
+            build(FEP_RA, prior_therapies=[{"drug": "unobtainium", "months": 3, "outcome": "intolerance"}]),
+            "prior_therapies[0].drug",
+        ),
+        (build(FEP_RA, date_of_service="2020-01-01"), "date_of_service"),
+        (build(FEP_RA, **{"dose.days_supply": -5}), "dose.days_supply"),
+    ],
+)
 def test_invalid_input_is_400_naming_the_field(client, policy_data, token, data, field):
     response = post(client, data, token)
     assert response.status_code == 400
@@ -112,13 +122,16 @@ def test_invalid_input_is_400_naming_the_field(client, policy_data, token, data,
     assert field in errors and all(isinstance(m, str) for m in errors[field])
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("{not json", "application/json"),
-    ("[]", "application/json"),
-    ("NaN", "application/json"),
-    (b"\xff\xfe", "application/json"),
-    ("policy=fep", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("{not json", "application/json"),
+        ("[]", "application/json"),
+        ("NaN", "application/json"),
+        (b"\xff\xfe", "application/json"),
+        ("policy=fep", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_malformed_bodies_are_400_not_500(client, policy_data, token, body, content_type):
     response = post(client, body, token, content_type=content_type)
     assert response.status_code == 400
@@ -138,7 +151,9 @@ def test_weight_missing_for_a_weight_based_rule_is_an_input_error(client, policy
     assert "patient.weight_kg" in response.json()["errors"]
 
 
-def test_token_use_is_recorded_to_the_minute_without_a_write_per_call(client, policy_data, prescriber, django_assert_num_queries):
+def test_token_use_is_recorded_to_the_minute_without_a_write_per_call(
+    client, policy_data, prescriber, django_assert_num_queries
+):
     token, raw = ApiToken.issue(user=prescriber, name="practice system")
     post(client, CIGNA, raw)
     token.refresh_from_db()

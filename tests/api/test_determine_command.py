@@ -1,4 +1,5 @@
 """`manage.py determine FILE|-`: stdout JSON, exit 0; invalid input on stderr, exit 2, nothing written."""
+
 import io
 import json
 import subprocess
@@ -88,6 +89,8 @@ def test_cli_in_a_fresh_process_after_migrate_and_load(tmp_path):
         pytest.skip("SQLite test databases live in memory; covered on PostgreSQL in CI")
     path = tmp_path / "batch.json"
     path.write_text(json.dumps([FEP_RA] * 200))
-    done = subprocess.run([sys.executable, "manage.py", "determine", str(path)], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "determine", str(path)], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 200

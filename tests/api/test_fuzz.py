@@ -3,6 +3,7 @@
 The bodies follow the published OpenAPI schema (valid shapes with random values) or are
 arbitrary JSON and bytes.
 """
+
 import json
 
 import jsonschema
@@ -11,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kineret_pa.accounts.models import ApiToken
-
 from tests.policies.test_properties import json_value, valid_request
 
 URL = "/api/v1/determinations"
-FUZZ = settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 SEEN = {"requests": 0, "5xx": 0}
 
 
@@ -52,9 +54,26 @@ def test_schema_shaped_requests_get_a_determination_or_named_errors(client, auth
 
 
 @FUZZ
-@given(data=valid_request, field=st.sampled_from(["patient", "dose", "screening", "prior_therapies", "answers", "diagnosis",
-                                                  "icd10", "concomitant_drugs", "plan", "date_of_service", "policy", "renewal"]),
-       garbage=json_value)
+@given(
+    data=valid_request,
+    field=st.sampled_from(
+        [
+            "patient",
+            "dose",
+            "screening",
+            "prior_therapies",
+            "answers",
+            "diagnosis",
+            "icd10",
+            "concomitant_drugs",
+            "plan",
+            "date_of_service",
+            "policy",
+            "renewal",
+        ]
+    ),
+    garbage=json_value,
+)
 def test_malformed_fields_are_named_errors_never_5xx(client, auth, document, data, field, garbage):
     check(client.post(URL, json.dumps({**data, field: garbage}), content_type="application/json", **auth), document)
 

@@ -1,5 +1,6 @@
 """Input that once crashed the API (500) and `manage.py determine` (traceback): each is a 400 / exit 2
 in the contract's error shape, naming the field."""
+
 import io
 import json
 import sys
@@ -36,43 +37,81 @@ def body_with(**members: str) -> str:
 
 # (body as JSON text, field path, expected messages); expected values written from the contract.
 CASES = {
-    "huge integer age": (body_with(patient=f'{{"age_years": {HUGE}, "weight_kg": 70}}'), "patient.age_years",
-                         ["Must be at least 0 and at most 130 years."]),
-    "huge integer weight": (body_with(patient=f'{{"age_years": 45, "weight_kg": {HUGE}}}'), "patient.weight_kg",
-                            ["Must be more than 0 and at most 400 kg."]),
-    "huge negative quantity": (body_with(dose=f'{{"quantity": -{HUGE}, "days_supply": 28}}'), "dose.quantity",
-                               ["Must be at least 1 and at most 5000 syringes."]),
-    "huge dose": (body_with(dose=f'{{"mg_per_day": {HUGE}}}'), "dose.mg_per_day",
-                  ["Must be more than 0 and at most 2000 mg/day."]),
-    "huge days supply": (body_with(dose=f'{{"days_supply": {HUGE}}}'), "dose.days_supply",
-                         ["Must be at least 1 and at most 366 days."]),
-    "huge months at maximum dose": (body_with(dose=f'{{"max_dose_trial_months": {HUGE}}}'),
-                                    "dose.max_dose_trial_months",
-                                    ["Must be at least 0 and at most 600 months."]),
-    "huge trial months": (body_with(prior_therapies=f'[{{"drug": "methotrexate", "months": {HUGE}, '
-                                                    '"outcome": "intolerance"}]'),
-                          "prior_therapies[0].months", ["Must be at least 0 and at most 600 months."]),
-    "outcome is an object": (body_with(prior_therapies='[{"drug": "methotrexate", "months": 6, "outcome": {"a": 1}}]'),
-                             "prior_therapies[0].outcome", [OUTCOME_MESSAGE]),
-    "outcome is a list": (body_with(prior_therapies='[{"drug": "methotrexate", "months": 6, "outcome": ["x"]}]'),
-                          "prior_therapies[0].outcome", [OUTCOME_MESSAGE]),
-    "tb result is an object": (body_with(screening='{"tb": {"negative": true}}'), "screening.tb",
-                               ["Must be one of: negative, positive_treated, positive_in_treatment, "
-                                "positive_untreated, not_tested."]),
+    "huge integer age": (
+        body_with(patient=f'{{"age_years": {HUGE}, "weight_kg": 70}}'),
+        "patient.age_years",
+        ["Must be at least 0 and at most 130 years."],
+    ),
+    "huge integer weight": (
+        body_with(patient=f'{{"age_years": 45, "weight_kg": {HUGE}}}'),
+        "patient.weight_kg",
+        ["Must be more than 0 and at most 400 kg."],
+    ),
+    "huge negative quantity": (
+        body_with(dose=f'{{"quantity": -{HUGE}, "days_supply": 28}}'),
+        "dose.quantity",
+        ["Must be at least 1 and at most 5000 syringes."],
+    ),
+    "huge dose": (
+        body_with(dose=f'{{"mg_per_day": {HUGE}}}'),
+        "dose.mg_per_day",
+        ["Must be more than 0 and at most 2000 mg/day."],
+    ),
+    "huge days supply": (
+        body_with(dose=f'{{"days_supply": {HUGE}}}'),
+        "dose.days_supply",
+        ["Must be at least 1 and at most 366 days."],
+    ),
+    "huge months at maximum dose": (
+        body_with(dose=f'{{"max_dose_trial_months": {HUGE}}}'),
+        "dose.max_dose_trial_months",
+        ["Must be at least 0 and at most 600 months."],
+    ),
+    "huge trial months": (
+        body_with(prior_therapies=f'[{{"drug": "methotrexate", "months": {HUGE}, "outcome": "intolerance"}}]'),
+        "prior_therapies[0].months",
+        ["Must be at least 0 and at most 600 months."],
+    ),
+    "outcome is an object": (
+        body_with(prior_therapies='[{"drug": "methotrexate", "months": 6, "outcome": {"a": 1}}]'),
+        "prior_therapies[0].outcome",
+        [OUTCOME_MESSAGE],
+    ),
+    "outcome is a list": (
+        body_with(prior_therapies='[{"drug": "methotrexate", "months": 6, "outcome": ["x"]}]'),
+        "prior_therapies[0].outcome",
+        [OUTCOME_MESSAGE],
+    ),
+    "tb result is an object": (
+        body_with(screening='{"tb": {"negative": true}}'),
+        "screening.tb",
+        ["Must be one of: negative, positive_treated, positive_in_treatment, positive_untreated, not_tested."],
+    ),
     "plan is a list": (body_with(plan='["standard"]'), "plan", ["Must be one of: standard, basic, blue_focus."]),
     "yes/no fact is a huge integer": (body_with(car_t_therapy=HUGE), "car_t_therapy", [MSG_NOT_BOOL]),
     "lone surrogate as a top-level key": (with_('"\\ud800": 1'), "\\ud800", [MSG_UNKNOWN_FIELD]),
-    "lone surrogate as a key in a group": (body_with(patient='{"age_years": 45, "\\udfff": 1}'), "patient.\\udfff",
-                                           [MSG_UNKNOWN_FIELD]),
-    "lone surrogate as a question code": (body_with(answers='{"\\ud83d": true}'), "answers.\\ud83d",
-                                          ["Unknown question code."]),
+    "lone surrogate as a key in a group": (
+        body_with(patient='{"age_years": 45, "\\udfff": 1}'),
+        "patient.\\udfff",
+        [MSG_UNKNOWN_FIELD],
+    ),
+    "lone surrogate as a question code": (
+        body_with(answers='{"\\ud83d": true}'),
+        "answers.\\ud83d",
+        ["Unknown question code."],
+    ),
     "lone surrogate as a diagnosis": (body_with(diagnosis='"\\ud800"'), "diagnosis", ["Unknown diagnosis: '\\ud800'."]),
-    "lone surrogate as a drug": (body_with(prior_therapies='[{"drug": "\\ud800x", "outcome": "intolerance"}]'),
-                                 "prior_therapies[0].drug",
-                                 ["Unknown drug: '\\ud800x'. Use a generic or brand name."]),
+    "lone surrogate as a drug": (
+        body_with(prior_therapies='[{"drug": "\\ud800x", "outcome": "intolerance"}]'),
+        "prior_therapies[0].drug",
+        ["Unknown drug: '\\ud800x'. Use a generic or brand name."],
+    ),
     "lone surrogate as a policy": (body_with(policy='"\\ud800"'), "policy", ["Unknown policy '\\ud800'."]),
-    "lone surrogate as a date": (body_with(date_of_service='"\\ud800"'), "date_of_service",
-                                 ["Must be a date as YYYY-MM-DD."]),
+    "lone surrogate as a date": (
+        body_with(date_of_service='"\\ud800"'),
+        "date_of_service",
+        ["Must be a date as YYYY-MM-DD."],
+    ),
 }
 DEEP = {
     "arrays 1,000 deep": "[" * 1000 + "]" * 1000,
@@ -88,8 +127,12 @@ def token(prescriber):
 
 
 def post(client, token, body: str):
-    return client.post(URL, body.encode("utf-8", "surrogatepass"), content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client.post(
+        URL,
+        body.encode("utf-8", "surrogatepass"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def determine_cli(capsys, monkeypatch, body: str):

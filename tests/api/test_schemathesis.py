@@ -3,6 +3,7 @@
 Positive cases (bodies valid under the published schema) must be accepted with a determination;
 no case may get a 5xx or a response the schema does not describe. Bounded and seeded so the run
 is the same every time and takes seconds."""
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -15,8 +16,12 @@ from kineret_pa.accounts.models import ApiToken
 
 URL = "/api/v1/determinations"
 CASES = 300
-RUN = settings(max_examples=CASES, deadline=None, database=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+RUN = settings(
+    max_examples=CASES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
 
 
 @pytest.fixture
@@ -83,5 +88,9 @@ def test_the_document_states_the_limits_validation_enforces(client, policy_data)
     dates = re.compile(properties["date_of_service"]["pattern"])
     # From the date every policy has a version in force (Florida Blue's, 2026-01-01); ISO only.
     assert [bool(dates.match(d)) for d in ("2026-01-01", "20260115", "2025-12-31", "2026-02-29")] == [
-        True, False, False, False]
+        True,
+        False,
+        False,
+        False,
+    ]
     assert {"required": ["diagnosis"]} in [{"required": b["required"]} for b in request["anyOf"]]

@@ -6,6 +6,7 @@ error or uncaught page error, and leaves a screenshot of its last page in
 test-results/screenshots/. With UPDATE_SCREENSHOTS=1 the Florida Blue NOMID walk also refreshes the two pictures
 the README shows: docs/screenshots/form-step.png and docs/screenshots/determination.png.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,12 @@ def watched(page, request, policy_data, prescriber):
     problems: list[str] = []
 
     def watch(tab):
-        tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text} at {tab.url}")
-               if msg.type == "error" else None)
+        tab.on(
+            "console",
+            lambda msg: (
+                problems.append(f"console {msg.type}: {msg.text} at {tab.url}") if msg.type == "error" else None
+            ),
+        )
         tab.on("pageerror", lambda error: problems.append(f"page error: {error} at {tab.url}"))
 
     watch(page)
@@ -156,7 +161,10 @@ def approval_months(owner):
 
 
 def step_titles(page):
-    return [re.sub(r"^\d+\.\s*", "", t.strip()) for t in page.get_by_role("navigation", name="Steps").locator("li").all_inner_texts()]
+    return [
+        re.sub(r"^\d+\.\s*", "", t.strip())
+        for t in page.get_by_role("navigation", name="Steps").locator("li").all_inner_texts()
+    ]
 
 
 def snap(page, name):
@@ -181,8 +189,11 @@ FEP_SCREENING = {
     "active bacterial": "No",
     "live vaccines": "No",
 }
-FEP_TRIALS = [("methotrexate", 6, "inadequate response"), ("Humira", 4, "inadequate response"),
-              ("Enbrel", 5, "intolerance or hypersensitivity")]
+FEP_TRIALS = [
+    ("methotrexate", 6, "inadequate response"),
+    ("Humira", 4, "inadequate response"),
+    ("Enbrel", 5, "intolerance or hypersensitivity"),
+]
 
 
 def cigna_walk(page, diagnosis, *, weight=None, mg_per_day=100, quantity=28, channel="Retail"):
@@ -331,7 +342,8 @@ def test_an_impossible_weight_is_explained_on_the_field_and_the_rest_is_kept(pag
         page.get_by_label("Weight", exact=True).fill(weight)
         next_(page, "Patient")
         expect(page.locator("#div_id_patient-weight")).to_contain_text(
-            "Weight must be more than 0 and at most 400 kg (882 lb).")
+            "Weight must be more than 0 and at most 400 kg (882 lb)."
+        )
         expect(page.get_by_label("Weight", exact=True)).to_have_value(weight)
         expect(page.get_by_label("Weight", exact=True)).to_have_class(re.compile(r"\bis-invalid\b"))
         expect(page.get_by_label("Patient name")).to_have_value("Weight Tester")
@@ -397,8 +409,14 @@ def test_fields_and_steps_follow_the_chosen_policy(page, live_server):
     page.get_by_label("Diagnosis").fill("M05.79")
     next_(page, "Screening and safety")
     # Cigna is a quantity policy: no prior therapies, and "screening" is only its CAR-T exception.
-    assert step_titles(page) == ["Payer and policy", "Patient", "Diagnosis", "Screening and safety",
-                                 "Dose and quantity", "Review and submit"]
+    assert step_titles(page) == [
+        "Payer and policy",
+        "Patient",
+        "Diagnosis",
+        "Screening and safety",
+        "Dose and quantity",
+        "Review and submit",
+    ]
     expect(page.get_by_role("group")).to_have_count(1)
     expect(page.get_by_role("group", name="tuberculosis")).to_have_count(0)
     # The same draft, switched to FEP: the plan, the disease activity and the FEP steps appear.
@@ -410,8 +428,16 @@ def test_fields_and_steps_follow_the_chosen_policy(page, live_server):
     expect(page.get_by_label("Disease activity")).to_be_visible()
     page.get_by_label("Disease activity").select_option(label="Moderate")
     next_(page, "Prior therapies")
-    assert step_titles(page) == ["Payer and policy", "Patient", "Diagnosis", "Prior therapies", "Concomitant drugs",
-                                 "Screening and safety", "Dose and quantity", "Review and submit"]
+    assert step_titles(page) == [
+        "Payer and policy",
+        "Patient",
+        "Diagnosis",
+        "Prior therapies",
+        "Concomitant drugs",
+        "Screening and safety",
+        "Dose and quantity",
+        "Review and submit",
+    ]
     next_(page, "Concomitant drugs")
     next_(page, "Screening and safety")
     expect(page.get_by_role("group", name="tuberculosis")).to_be_visible()

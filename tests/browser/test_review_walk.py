@@ -1,6 +1,7 @@
 """A pended request from submission to the prescriber's letter, in headless Chromium: the reviewer signs in,
 opens the queue and the request, denies it with a specific reason and a note; the prescriber signs in and
 reads the decision on the request page and in the printable letter."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,8 @@ def _shot(page, name):
 
 
 def test_a_reviewer_denies_a_pended_request_and_the_prescriber_reads_the_letter(
-        page, live_server, policy_data, prescriber, reviewer):
+    page, live_server, policy_data, prescriber, reviewer
+):
     page.set_default_timeout(5_000)
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)

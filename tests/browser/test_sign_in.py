@@ -1,4 +1,5 @@
 """A person signs in through the real login page in headless Chromium."""
+
 import re
 
 import pytest

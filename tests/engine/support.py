@@ -1,12 +1,24 @@
 """Small hand-built catalogs and snapshots: the engine is tested without a database."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from kineret_pa.engine import parse_request
 from kineret_pa.engine.snapshot import (
-    Catalog, DiagnosisSnap, DrugListSnap, DrugSnap, DurationSnap, Icd10Snap, Node, PolicyDiagnosisSnap,
-    QuantityLimitSnap, Snapshot, WeightRowSnap, WeightTableSnap, frozen_map,
+    Catalog,
+    DiagnosisSnap,
+    DrugListSnap,
+    DrugSnap,
+    DurationSnap,
+    Icd10Snap,
+    Node,
+    PolicyDiagnosisSnap,
+    QuantityLimitSnap,
+    Snapshot,
+    WeightRowSnap,
+    WeightTableSnap,
+    frozen_map,
 )
 
 TODAY = dt.date(2026, 6, 15)
@@ -20,19 +32,33 @@ DRUGS = {
     6: DrugSnap(6, "folic acid"),
     7: DrugSnap(7, "leflunomide"),
 }
-NAMES = {"anakinra": 1, "kineret": 1, "methotrexate": 2, "mtx": 2, "adalimumab": 3, "humira": 3,
-         "adalimumab-bwwd": 4, "hadlima": 4, "etanercept": 5, "enbrel": 5, "folic acid": 6, "leflunomide": 7}
+NAMES = {
+    "anakinra": 1,
+    "kineret": 1,
+    "methotrexate": 2,
+    "mtx": 2,
+    "adalimumab": 3,
+    "humira": 3,
+    "adalimumab-bwwd": 4,
+    "hadlima": 4,
+    "etanercept": 5,
+    "enbrel": 5,
+    "folic acid": 6,
+    "leflunomide": 7,
+}
 CATALOG = Catalog(
     drugs=frozen_map(DRUGS),
     drug_names=frozen_map(NAMES),
-    diagnoses=frozen_map({
-        "ra": DiagnosisSnap("ra", "Rheumatoid arthritis"),
-        "caps": DiagnosisSnap("caps", "CAPS", (), False),
-        "nomid": DiagnosisSnap("nomid", "NOMID", ("caps",)),
-        "fcas": DiagnosisSnap("fcas", "FCAS", ("caps",)),
-        "gout": DiagnosisSnap("gout", "Gout"),
-        "other": DiagnosisSnap("other", "Other indication"),
-    }),
+    diagnoses=frozen_map(
+        {
+            "ra": DiagnosisSnap("ra", "Rheumatoid arthritis"),
+            "caps": DiagnosisSnap("caps", "CAPS", (), False),
+            "nomid": DiagnosisSnap("nomid", "NOMID", ("caps",)),
+            "fcas": DiagnosisSnap("fcas", "FCAS", ("caps",)),
+            "gout": DiagnosisSnap("gout", "Gout"),
+            "other": DiagnosisSnap("other", "Other indication"),
+        }
+    ),
     diagnosis_aliases=frozen_map({"cinca": "nomid"}),
     icd10=(Icd10Snap("M05.70", "M05.7A", ("ra",)), Icd10Snap("L50.8", "L50.8", ("nomid", "gout"))),
     question_codes=frozenset({"q_yes"}),
@@ -62,12 +88,17 @@ def index(*roots):
 
 def snapshot(root=None, *, limits=(), tables=None, lists=None, diagnoses=None, extra_roots=(), durations=None):
     return Snapshot(
-        policy_code="test-policy", policy_title="Test", version_label="2026-01-01", version_id=1, catalog=CATALOG,
+        policy_code="test-policy",
+        policy_title="Test",
+        version_label="2026-01-01",
+        version_id=1,
+        catalog=CATALOG,
         roots=frozen_map({"initial": root} if root else {}),
         nodes=index(*([root] if root else []), *extra_roots),
         drug_lists=frozen_map(lists or {}),
         diagnoses=frozen_map(diagnoses or {"ra": PolicyDiagnosisSnap("ra", "fda_labeled", 18, None, 100)}),
-        limits=tuple(limits), weight_tables=frozen_map(tables or {}),
+        limits=tuple(limits),
+        weight_tables=frozen_map(tables or {}),
         durations=durations if durations is not None else (DurationSnap(1, "Duration", 12, None),),
         product_drug=1,
     )
@@ -82,15 +113,33 @@ def request(**data):
 
 
 def fixed(quantity, days, *, condition=None, condition_root=None, grant="limit", one_time=False, channel=None, **kw):
-    return QuantityLimitSnap(order=1, clause=kw.pop("clause", "QL"), text="limit", kind="fixed", grant=grant,
-                             channels=frozenset([channel] if channel else []), quantity=quantity, period_days=days,
-                             one_time=one_time, condition=condition, condition_root=condition_root, **kw)
+    return QuantityLimitSnap(
+        order=1,
+        clause=kw.pop("clause", "QL"),
+        text="limit",
+        kind="fixed",
+        grant=grant,
+        channels=frozenset([channel] if channel else []),
+        quantity=quantity,
+        period_days=days,
+        one_time=one_time,
+        condition=condition,
+        condition_root=condition_root,
+        **kw,
+    )
 
 
-TABLE = WeightTableSnap("t1", "Table 1", "Table 1", 10, 100, (
-    WeightRowSnap(15, 120, 2, 56, 28, 168, 84),
-    WeightRowSnap(20, 160, 2, 56, 28, 168, 84),
-    WeightRowSnap(30, 240, 3, 84, 28, 252, 84),
-    WeightRowSnap(100, 800, 8, 224, 28, 672, 84),
-))
+TABLE = WeightTableSnap(
+    "t1",
+    "Table 1",
+    "Table 1",
+    10,
+    100,
+    (
+        WeightRowSnap(15, 120, 2, 56, 28, 168, 84),
+        WeightRowSnap(20, 160, 2, 56, 28, 168, 84),
+        WeightRowSnap(30, 240, 3, 84, 28, 252, 84),
+        WeightRowSnap(100, 800, 8, 224, 28, 672, 84),
+    ),
+)
 LIST = DrugListSnap("biologics", "Biologics", "App 2", ((3, True), (5, False)))

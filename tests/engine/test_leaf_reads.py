@@ -3,6 +3,7 @@
 A kind that looks at a fact it does not declare would silently drop that question from the form, so each
 kind is evaluated on a request that leaves every optional fact blank: whatever it reports missing must be
 among the facts it declares."""
+
 import pytest
 
 from kineret_pa.engine.evaluate import Evaluation
@@ -15,8 +16,16 @@ LISTS = {
     "fep-app2-conventional": DrugListSnap("fep-app2-conventional", "Conventional", "App. 2", ((2, False),)),
     "fep-app2-biologic": DrugListSnap("fep-app2-biologic", "Biologics", "App. 2", ((3, True),)),
     "fb-ra-preferred": DrugListSnap("fb-ra-preferred", "Preferred", "Table 2", ((3, True), (5, False))),
-    "plan-preferred": DrugListSnap("plan-preferred", "Preferred RA products", "App. 3", ((3, True), (5, False)),
-                                   frozenset({"standard"}), "ra", 2, "preferred"),
+    "plan-preferred": DrugListSnap(
+        "plan-preferred",
+        "Preferred RA products",
+        "App. 3",
+        ((3, True), (5, False)),
+        frozenset({"standard"}),
+        "ra",
+        2,
+        "preferred",
+    ),
 }
 # RA with a per-kg maximum too, so the indication-maximum kind may need the weight.
 DIAGNOSES = {"ra": PolicyDiagnosisSnap("ra", "fda_labeled", 18, None, 100, 2.0)}
@@ -33,7 +42,7 @@ def test_a_leaf_kind_reports_missing_only_facts_it_declares(kind):
     except FactRequired as required:  # a fact without which the kind cannot decide at all
         missing = {required.path}
     reads = set(declared.reads(node.params, snap, "ra"))
-    assert missing <= reads, f"{kind} looked at {set(result.missing) - reads} without declaring it"
+    assert missing <= reads, f"{kind} looked at {missing - reads} without declaring it"
 
 
 def test_the_kinds_that_read_facts_declare_them_in_words_a_form_uses():

@@ -1,4 +1,5 @@
 """Bad input is named by its field, never an exception."""
+
 import datetime as dt
 
 import pytest
@@ -15,31 +16,34 @@ def errors_of(data):
     return errors
 
 
-@pytest.mark.parametrize("data, path", [
-    ({"patient": {"weight_kg": 0}}, "patient.weight_kg"),
-    ({"patient": {"weight_kg": 900}}, "patient.weight_kg"),
-    ({"patient": {"age_years": -1}}, "patient.age_years"),
-    ({"patient": {"age_years": "forty"}}, "patient.age_years"),
-    ({"patient": {"age_years": True}}, "patient.age_years"),
-    ({"dose": {"quantity": 2.5}}, "dose.quantity"),
-    ({"dose": {"channel": "mail"}}, "dose.channel"),
-    ({"screening": {"active_infection": "no"}}, "screening.active_infection"),
-    ({"screening": {"tb": "maybe"}}, "screening.tb"),
-    ({"prior_therapies": [{"drug": "Notadrug", "months": 3, "outcome": "intolerance"}]}, "prior_therapies[0].drug"),
-    ({"prior_therapies": [{"drug": "mtx", "months": -1, "outcome": "intolerance"}]}, "prior_therapies[0].months"),
-    ({"prior_therapies": [{"drug": "mtx", "months": 3}]}, "prior_therapies[0].outcome"),
-    ({"prior_therapies": "mtx"}, "prior_therapies"),
-    ({"concomitant_drugs": ["folic acid", "unobtainium"]}, "concomitant_drugs[1]"),
-    ({"date_of_service": "15/06/2026"}, "date_of_service"),
-    ({"diagnosis": "lupus"}, "diagnosis"),
-    ({"diagnosis": "caps"}, "diagnosis"),
-    ({"wieght_kg": 70}, "wieght_kg"),
-    ({"patient": {"weight": 70}}, "patient.weight"),
-    ({"answers": {"nope": True}}, "answers.nope"),
-    ({"answers": {"q_yes": "yes"}}, "answers.q_yes"),
-    ({"icd10": "M05.79", "diagnosis": "gout"}, "icd10"),
-    ({"icd10": "not a code"}, "icd10"),
-])
+@pytest.mark.parametrize(
+    "data, path",
+    [
+        ({"patient": {"weight_kg": 0}}, "patient.weight_kg"),
+        ({"patient": {"weight_kg": 900}}, "patient.weight_kg"),
+        ({"patient": {"age_years": -1}}, "patient.age_years"),
+        ({"patient": {"age_years": "forty"}}, "patient.age_years"),
+        ({"patient": {"age_years": True}}, "patient.age_years"),
+        ({"dose": {"quantity": 2.5}}, "dose.quantity"),
+        ({"dose": {"channel": "mail"}}, "dose.channel"),
+        ({"screening": {"active_infection": "no"}}, "screening.active_infection"),
+        ({"screening": {"tb": "maybe"}}, "screening.tb"),
+        ({"prior_therapies": [{"drug": "Notadrug", "months": 3, "outcome": "intolerance"}]}, "prior_therapies[0].drug"),
+        ({"prior_therapies": [{"drug": "mtx", "months": -1, "outcome": "intolerance"}]}, "prior_therapies[0].months"),
+        ({"prior_therapies": [{"drug": "mtx", "months": 3}]}, "prior_therapies[0].outcome"),
+        ({"prior_therapies": "mtx"}, "prior_therapies"),
+        ({"concomitant_drugs": ["folic acid", "unobtainium"]}, "concomitant_drugs[1]"),
+        ({"date_of_service": "15/06/2026"}, "date_of_service"),
+        ({"diagnosis": "lupus"}, "diagnosis"),
+        ({"diagnosis": "caps"}, "diagnosis"),
+        ({"wieght_kg": 70}, "wieght_kg"),
+        ({"patient": {"weight": 70}}, "patient.weight"),
+        ({"answers": {"nope": True}}, "answers.nope"),
+        ({"answers": {"q_yes": "yes"}}, "answers.q_yes"),
+        ({"icd10": "M05.79", "diagnosis": "gout"}, "icd10"),
+        ({"icd10": "not a code"}, "icd10"),
+    ],
+)
 def test_bad_field_is_named(data, path):
     assert path in errors_of(data)
 
@@ -84,8 +88,9 @@ def test_date_defaults_to_today_and_blank_choices_take_form_defaults():
     assert request.prior_therapies is None and request.concomitant_drugs == ()
 
 
-@pytest.mark.parametrize("value", ["20260115", "2026-W03-4", "2026-015", "2026-01-15T00:00", "2026-01-15\n",
-                                   "2026-1-5"])
+@pytest.mark.parametrize(
+    "value", ["20260115", "2026-W03-4", "2026-015", "2026-01-15T00:00", "2026-01-15\n", "2026-1-5"]
+)
 def test_date_of_service_other_than_yyyy_mm_dd_is_refused(value):
     assert errors_of({"date_of_service": value}) == {"date_of_service": [MSG_BAD_DATE]}
 
@@ -103,6 +108,7 @@ def test_date_of_service_exactly_a_year_ahead_is_accepted():
 
 
 def test_a_year_after_29_february_is_28_february():
-    _, errors = parse_request({"policy": "p", "diagnosis": "ra", "date_of_service": "2029-03-01"}, CATALOG,
-                              today=dt.date(2028, 2, 29))
+    _, errors = parse_request(
+        {"policy": "p", "diagnosis": "ra", "date_of_service": "2029-03-01"}, CATALOG, today=dt.date(2028, 2, 29)
+    )
     assert errors == {"date_of_service": ["Must be no later than 2029-02-28: a date of service at most a year ahead."]}

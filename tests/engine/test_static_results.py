@@ -2,6 +2,7 @@
 (evaluate.static_results) and shared by every later request: the diagnosis gates, the branches they close, the
 indication status. Nothing declares which those are: a node whose evaluation looks at anything else of the
 request is evaluated with each request."""
+
 from kineret_pa.engine import decide
 from kineret_pa.engine.evaluate import Evaluation, static_results
 from kineret_pa.engine.vocabulary import MET, NA, NOT_MET
@@ -11,11 +12,20 @@ from .support import inner, leaf, request, snapshot
 
 def tree():
     return inner(
-        "root", "any",
-        inner("ra-branch", "all", leaf("is-ra", "diagnosis_in", gate=True, diagnoses=["ra"]),
-              leaf("tb", "fact_in", fact="screening.tb", values=["negative"])),
-        inner("caps-branch", "all", leaf("is-caps", "diagnosis_in", gate=True, diagnoses=["caps"]),
-              leaf("strength", "single_strength")),
+        "root",
+        "any",
+        inner(
+            "ra-branch",
+            "all",
+            leaf("is-ra", "diagnosis_in", gate=True, diagnoses=["ra"]),
+            leaf("tb", "fact_in", fact="screening.tb", values=["negative"]),
+        ),
+        inner(
+            "caps-branch",
+            "all",
+            leaf("is-caps", "diagnosis_in", gate=True, diagnoses=["caps"]),
+            leaf("strength", "single_strength"),
+        ),
     )
 
 
@@ -38,7 +48,9 @@ def test_requests_of_one_diagnosis_still_differ_by_their_other_answers():
     untested, _ = decide(snap, request(screening={"tb": "not_tested"}))
     assert (negative.decision, untested.decision) == ("approve", "deny")
     assert [r.detail for r in untested.reasons if not r.met] == [
-        "none of these is met", "diagnosis: Rheumatoid arthritis; not met: text of tb", "latent TB result: not tested",
+        "none of these is met",
+        "diagnosis: Rheumatoid arthritis; not met: text of tb",
+        "latent TB result: not tested",
     ]
 
 

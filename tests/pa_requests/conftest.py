@@ -1,4 +1,5 @@
 """Clients signed in as the named users, and requests made through the form."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Which steps and questions the form shows comes from the chosen policy's criteria and limits:
 edit the policy data and the form follows, with no code change."""
+
 import pytest
 
 from kineret_pa.policies.models import CriterionNode, PolicyVersion, Question
@@ -34,7 +35,15 @@ def test_fep_asks_therapies_concomitant_and_screening(owner_client, draft):
 
     assert following == "therapies"
     assert steps_shown(owner_client, draft) == [
-        "policy", "patient", "diagnosis", "therapies", "concomitant", "screening", "dose", "review"]
+        "policy",
+        "patient",
+        "diagnosis",
+        "therapies",
+        "concomitant",
+        "screening",
+        "dose",
+        "review",
+    ]
     screening = owner_client.get(step_url(draft, "screening"))
     assert {"screening-screening__tb", "screening-screening__hbv"} <= field_names(screening)
 
@@ -60,7 +69,12 @@ def test_florida_blue_ra_has_no_questions_step(owner_client, draft):
 
 @pytest.mark.parametrize("policy, asked", [(CIGNA, False), (FEP, True), (FB, True)])
 def test_disease_activity_is_asked_only_where_a_criterion_looks_at_it(owner_client, draft, policy, asked):
-    post_step(owner_client, draft, "policy", step_fields("policy", scenario({CIGNA: "cigna_approved", FEP: "fep_approved", FB: "fb_approved"}[policy])))
+    post_step(
+        owner_client,
+        draft,
+        "policy",
+        step_fields("policy", scenario({CIGNA: "cigna_approved", FEP: "fep_approved", FB: "fb_approved"}[policy])),
+    )
 
     page = owner_client.get(step_url(draft, "diagnosis"))
 
@@ -96,9 +110,16 @@ def test_adding_a_car_t_criterion_to_fep_asks_the_car_t_question(owner_client, d
 
     fep = version(FEP)
     root = CriterionNode.objects.get(version=fep, key="fep-initial")
-    node = CriterionNode(version=fep, parent=root, order=99, key="no-car-t", clause="Test 9",
-                         text="Not treated with CAR T-cell therapy", kind="fact_in",
-                         params={"fact": "car_t_therapy", "values": [False]})
+    node = CriterionNode(
+        version=fep,
+        parent=root,
+        order=99,
+        key="no-car-t",
+        clause="Test 9",
+        text="Not treated with CAR T-cell therapy",
+        kind="fact_in",
+        params={"fact": "car_t_therapy", "values": [False]},
+    )
     node.full_clean()  # as the admin validates it
     node.save()
 
@@ -121,10 +142,19 @@ def test_adding_a_question_criterion_to_cigna_adds_the_questions_step(owner_clie
 
     question = Question.objects.get(code="covid_hospitalized")
     # Beside the CAR T-cell fact, in the gate of Cigna's one-time override (a quantity-limit condition).
-    gate = CriterionNode.objects.filter(version=version(CIGNA), kind="fact_in", params__fact="car_t_therapy").get().parent
-    node = CriterionNode(version=version(CIGNA), parent=gate, order=99, key="asked-hospitalized", clause="Test 1",
-                                 text="Member is hospitalized", kind="answer_is",
-                                 params={"question": question.code, "value": True})
+    gate = (
+        CriterionNode.objects.filter(version=version(CIGNA), kind="fact_in", params__fact="car_t_therapy").get().parent
+    )
+    node = CriterionNode(
+        version=version(CIGNA),
+        parent=gate,
+        order=99,
+        key="asked-hospitalized",
+        clause="Test 1",
+        text="Member is hospitalized",
+        kind="answer_is",
+        params={"question": question.code, "value": True},
+    )
     node.full_clean()
     node.save()
 

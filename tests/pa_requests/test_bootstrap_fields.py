@@ -1,4 +1,5 @@
 """The form's fields written in Python give crispy-forms' Bootstrap 5 markup, errors and help included."""
+
 import re
 
 import pytest
@@ -15,8 +16,9 @@ class EveryWidget(forms.Form):
     unit = forms.ChoiceField(choices=[("kg", "kg"), ("lb", "lb")], initial="kg")
     grouped = forms.ChoiceField(required=False, choices=[("", "Choose…"), ("Biologics", [("a", "A & B"), ("c", "C")])])
     channel = forms.ChoiceField(choices=[("retail", "Retail"), ("mail", "Mail order")], widget=forms.RadioSelect)
-    reasons = forms.MultipleChoiceField(required=False, choices=[("1.a", "Age"), ("1.b", "Dose")],
-                                        widget=forms.CheckboxSelectMultiple)
+    reasons = forms.MultipleChoiceField(
+        required=False, choices=[("1.a", "Age"), ("1.b", "Dose")], widget=forms.CheckboxSelectMultiple
+    )
     attest = forms.BooleanField(label="I attest")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     token = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -47,9 +49,23 @@ CRISPY = "{% load crispy_forms_tags %}{{ form|crispy }}"
 OURS = "{% load bootstrap_fields %}{{ form|bootstrap_form }}"
 
 
-@pytest.mark.parametrize("data", [None, {"name": "x" * 30, "weight": "heavy", "channel": "post", "reasons": ["9"],
-                                         "note": "<script>", "grouped": "a", "unit": "lb", "listed": "Humira"}],
-                         ids=["unbound", "with errors"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {
+            "name": "x" * 30,
+            "weight": "heavy",
+            "channel": "post",
+            "reasons": ["9"],
+            "note": "<script>",
+            "grouped": "a",
+            "unit": "lb",
+            "listed": "Humira",
+        },
+    ],
+    ids=["unbound", "with errors"],
+)
 def test_every_widget_gives_crispy_forms_markup(data):
     form = EveryWidget(data)
     if data:
@@ -58,10 +74,17 @@ def test_every_widget_gives_crispy_forms_markup(data):
 
 
 def test_the_decision_form_and_a_file_field_give_crispy_forms_markup():
-    unmet = [{"clause": "1.a", "text": "18 years of age or older"}, {"clause": "2", "text": "Prescribed by a specialist"}]
+    unmet = [
+        {"clause": "1.a", "text": "18 years of age or older"},
+        {"clause": "2", "text": "Prescribed by a specialist"},
+    ]
     codes = [type("Code", (), {"code": c, "label": c.title()}) for c in ("approve", "deny")]
-    decision = DecisionForm({"code": "deny", "quantity": "x", "reasons": ["1.a"], "row_version": "3"},
-                            codes=codes, unmet=unmet, initial={"quantity": 28})
+    decision = DecisionForm(
+        {"code": "deny", "quantity": "x", "reasons": ["1.a"], "row_version": "3"},
+        codes=codes,
+        unmet=unmet,
+        initial={"quantity": 28},
+    )
     assert not decision.is_valid()
     assert _render(OURS, decision) == _render(CRISPY, decision)
     attach = AttachmentForm()  # a file input is left to crispy-forms

@@ -1,4 +1,5 @@
 """The form's date of service takes what the API takes: an ISO date at most a year ahead."""
+
 import datetime as dt
 
 import pytest

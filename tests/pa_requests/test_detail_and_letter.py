@@ -1,4 +1,5 @@
 """The determination page and the printable letter: what they say, and who may open them."""
+
 import pytest
 from django.urls import reverse
 
@@ -71,7 +72,9 @@ def test_a_draft_has_no_letter_yet(owner_client, draft):
 def test_another_prescriber_gets_not_found(colleague_client, owner_client, submitted, draft, action):
     pa = submitted("cigna_approved")
     urls = {
-        "detail": ("get", detail(pa)), "letter": ("get", letter(pa)), "step": ("get", step_url(draft, "patient")),
+        "detail": ("get", detail(pa)),
+        "letter": ("get", letter(pa)),
+        "step": ("get", step_url(draft, "patient")),
         "renew": ("post", reverse("pa-request-renew", args=[pa.pk])),
         "discard": ("post", reverse("pa-request-discard", args=[draft.pk])),
     }
@@ -84,7 +87,9 @@ def test_another_prescriber_gets_not_found(colleague_client, owner_client, submi
 
 
 def test_another_prescriber_cannot_post_a_step_of_the_owners_draft(colleague_client, draft):
-    response = colleague_client.post(step_url(draft, "policy"), {"wizard-current_step": "policy", "policy-policy": "cigna-dqm008"})
+    response = colleague_client.post(
+        step_url(draft, "policy"), {"wizard-current_step": "policy", "policy-policy": "cigna-dqm008"}
+    )
 
     draft.refresh_from_db()
     assert response.status_code == 404

@@ -1,4 +1,5 @@
 """The prescriber profile: entered once per user, the NPI checked, `next` kept to this site."""
+
 from django.urls import reverse
 
 from kineret_pa.pa_requests.models import MSG_NPI, PrescriberProfile, npi_is_valid
@@ -6,7 +7,13 @@ from kineret_pa.pa_requests.models import MSG_NPI, PrescriberProfile, npi_is_val
 from .walk import input_value, text
 
 PROFILE = reverse("profile")
-FIELDS = {"full_name": "Dr Ada Owner", "specialty": "Rheumatology", "npi": "1234567893", "phone": "555-0100", "fax": "555-0101"}
+FIELDS = {
+    "full_name": "Dr Ada Owner",
+    "specialty": "Rheumatology",
+    "npi": "1234567893",
+    "phone": "555-0100",
+    "fax": "555-0101",
+}
 
 
 def test_npi_check_digit():
@@ -90,5 +97,3 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, db):
     response = client.get(PROFILE)
 
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
-
-

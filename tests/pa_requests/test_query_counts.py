@@ -8,6 +8,7 @@ written at most once a minute, not on every page.
   first GET after a policy-data change (catalog and snapshot rebuilt): 31
   submit: POST review 7, GET finished 15; determination page 7; My requests 4
 """
+
 import pytest
 from django.urls import reverse
 
@@ -32,8 +33,14 @@ def data_size(request, django_user_model, policy_data):
         others = [django_user_model.objects.create_user(username=f"other_prescriber_{i}") for i in range(3)]
         PARequest.objects.bulk_create([PARequest(owner=others[i % 3], patient_name=f"Patient {i}") for i in range(300)])
         drugs = Drug.objects.bulk_create([Drug(generic_name=f"extradrug-{i:03d}") for i in range(300)])
-        DrugName.objects.bulk_create([DrugName(drug=drug, name=f"Extrabrand {drug.generic_name}",
-                                               normalized=f"extrabrand {drug.generic_name}") for drug in drugs])
+        DrugName.objects.bulk_create(
+            [
+                DrugName(
+                    drug=drug, name=f"Extrabrand {drug.generic_name}", normalized=f"extrabrand {drug.generic_name}"
+                )
+                for drug in drugs
+            ]
+        )
         revision_bump()  # bulk_create sends no signals: tell the caches the policy data changed
     return request.param
 
@@ -54,7 +61,9 @@ def test_each_step_runs_a_fixed_number_of_queries(owner_client, data_size, name,
             assert post_step(owner_client, pa, step, step_fields(step, answers)).status_code == 302
 
 
-def test_the_first_page_after_a_policy_data_change_is_bounded_too(owner_client, data_size, django_assert_max_num_queries):
+def test_the_first_page_after_a_policy_data_change_is_bounded_too(
+    owner_client, data_size, django_assert_max_num_queries
+):
     pa = start(owner_client)
     walk_to(owner_client, pa, SCENARIOS["fep_approved"])
     cache_clear()
@@ -63,8 +72,9 @@ def test_the_first_page_after_a_policy_data_change_is_bounded_too(owner_client, 
         assert owner_client.get(step_url(pa, "review")).status_code == 200
 
 
-def test_submitting_and_the_pages_after_run_a_fixed_number_of_queries(owner_client, owner, data_size,
-                                                                      django_assert_max_num_queries):
+def test_submitting_and_the_pages_after_run_a_fixed_number_of_queries(
+    owner_client, owner, data_size, django_assert_max_num_queries
+):
     PARequest.objects.bulk_create([PARequest(owner=owner) for _ in range(50 if data_size == "many rows" else 1)])
     pa = start(owner_client)
     walk_to(owner_client, pa, SCENARIOS["fep_pended"])

@@ -1,4 +1,5 @@
 """My requests: the owner's drafts (to resume) and submitted requests (with their status), nobody else's."""
+
 from django.urls import reverse
 from django.utils.timezone import localtime
 
@@ -36,8 +37,18 @@ def test_a_draft_is_listed_with_resume_and_discard(owner_client, draft):
 
 
 def test_resume_opens_the_step_where_the_draft_was_left(owner_client, draft):
-    post_step(owner_client, draft, "policy", {"policy": "cigna-dqm008", "benefit": "pharmacy", "request_type": "initial",
-                                              "urgency": "standard", "date_of_service": "2026-06-15"})
+    post_step(
+        owner_client,
+        draft,
+        "policy",
+        {
+            "policy": "cigna-dqm008",
+            "benefit": "pharmacy",
+            "request_type": "initial",
+            "urgency": "standard",
+            "date_of_service": "2026-06-15",
+        },
+    )
     response = owner_client.get(reverse("pa-request-detail", args=[draft.pk]))
 
     assert response.status_code == 302

@@ -1,4 +1,5 @@
 """Starting a request (POST only) and discarding a draft (only one's own, only a draft)."""
+
 from django.urls import reverse
 
 from kineret_pa.pa_requests.models import PARequest

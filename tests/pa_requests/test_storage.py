@@ -1,4 +1,5 @@
 """DraftStorage: the form's step data lives in the draft row, not in the session."""
+
 from django.test import Client
 
 from kineret_pa.pa_requests.models import PARequest

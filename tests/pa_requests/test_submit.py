@@ -1,4 +1,5 @@
 """Submitting: the decision in words, the review clock, what the request keeps, once only."""
+
 import datetime as dt
 
 import pytest
@@ -12,15 +13,18 @@ from .walk import SCENARIOS, checked_value, input_value, scenario, submit, text,
 from .wizard_support import post_step, step_url
 
 
-@pytest.mark.parametrize("name, words, status", [
-    ("cigna_approved", "Approved", "approved"),
-    ("cigna_partial", "Approved for a reduced quantity", "partially_approved"),
-    ("fep_approved", "Approved", "approved"),
-    ("fep_pended", "Pended for clinical review", "pended"),
-    ("fb_approved", "Approved", "approved"),
-    ("fb_referred", "Referred to a pharmacist", "referred"),
-    ("fb_mis_c", "Approved", "approved"),
-])
+@pytest.mark.parametrize(
+    "name, words, status",
+    [
+        ("cigna_approved", "Approved", "approved"),
+        ("cigna_partial", "Approved for a reduced quantity", "partially_approved"),
+        ("fep_approved", "Approved", "approved"),
+        ("fep_pended", "Pended for clinical review", "pended"),
+        ("fb_approved", "Approved", "approved"),
+        ("fb_referred", "Referred to a pharmacist", "referred"),
+        ("fb_mis_c", "Approved", "approved"),
+    ],
+)
 def test_a_full_walk_submits_and_lands_on_the_determination(owner_client, draft, name, words, status):
     response = submit(owner_client, draft, SCENARIOS[name])
 

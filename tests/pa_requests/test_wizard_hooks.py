@@ -2,6 +2,7 @@
 
 pyproject allows any django-formtools 2.x: private attributes (its caches of the steps shown and of each
 step's cleaned data) change between releases, so neither the wizard nor its storage may name one."""
+
 import ast
 import inspect
 from pathlib import Path
@@ -30,8 +31,11 @@ def _private_names_of_formtools() -> tuple[set[str], set[str]]:
                 names.add(node.attr)
             elif isinstance(node, ast.FunctionDef) and _private(node.name):
                 names.add(node.name)
-            elif (isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant)
-                  and _private(node.values[0].value)):
+            elif (
+                isinstance(node, ast.JoinedStr)
+                and isinstance(node.values[0], ast.Constant)
+                and _private(node.values[0].value)
+            ):
                 prefixes.add(node.values[0].value)
     return names, prefixes
 

@@ -1,5 +1,6 @@
 """Each step of the form: it renders, refuses bad input in words without losing the rest,
 and its buttons (Back, Save and exit, Add another row, Calculate quantity) keep what was typed."""
+
 import pytest
 from django.urls import reverse
 
@@ -7,7 +8,16 @@ from kineret_pa.pa_requests import forms as f
 from kineret_pa.pa_requests.models import PARequest
 
 from .walk import (
-    SCENARIOS, checked_value, field_names, input_value, scenario, selected_value, step_fields, steps_shown, submit, text,
+    SCENARIOS,
+    checked_value,
+    field_names,
+    input_value,
+    scenario,
+    selected_value,
+    step_fields,
+    steps_shown,
+    submit,
+    text,
     walk_to,
 )
 from .wizard_support import next_step, post_step, rows, step_url
@@ -40,56 +50,191 @@ INVALID = [
     # (scenario, step, changes, field with the message, message, a field whose answer must be kept)
     ("fep_approved", "policy", {"plan": ""}, "plan", f.MSG_PLAN_REQUIRED, "policy-date_of_service"),
     ("cigna_approved", "policy", {"plan": "standard"}, "plan", f.MSG_PLAN_NOT_USED, "policy-date_of_service"),
-    ("cigna_approved", "policy", {"urgency": "expedited"}, "expedited_attestation", f.MSG_EXPEDITED, "policy-date_of_service"),
-    ("cigna_approved", "policy", {"date_of_service": "2000-01-01"}, "date_of_service", f.MSG_NO_VERSION, "policy-policy"),
+    (
+        "cigna_approved",
+        "policy",
+        {"urgency": "expedited"},
+        "expedited_attestation",
+        f.MSG_EXPEDITED,
+        "policy-date_of_service",
+    ),
+    (
+        "cigna_approved",
+        "policy",
+        {"date_of_service": "2000-01-01"},
+        "date_of_service",
+        f.MSG_NO_VERSION,
+        "policy-policy",
+    ),
     ("cigna_approved", "policy", {"date_of_service": "abc"}, "date_of_service", "Enter a valid date.", "policy-policy"),
     ("cigna_approved", "policy", {"policy": ""}, "policy", REQUIRED, "policy-date_of_service"),
     ("cigna_approved", "policy", {"policy": "nope"}, "policy", "Select a valid choice.", "policy-date_of_service"),
     ("cigna_approved", "patient", {"weight": "0"}, "weight", f.MSG_WEIGHT_RANGE, "patient-member_id"),
     ("cigna_approved", "patient", {"weight": "900"}, "weight", f.MSG_WEIGHT_RANGE, "patient-member_id"),
-    ("cigna_approved", "patient", {"weight": "2000", "weight_unit": "lb"}, "weight", f.MSG_WEIGHT_RANGE, "patient-member_id"),
+    (
+        "cigna_approved",
+        "patient",
+        {"weight": "2000", "weight_unit": "lb"},
+        "weight",
+        f.MSG_WEIGHT_RANGE,
+        "patient-member_id",
+    ),
     ("cigna_approved", "patient", {"weight": "-5"}, "weight", f.MSG_WEIGHT_RANGE, "patient-member_id"),
     ("cigna_approved", "patient", {"weight": "abc"}, "weight", "Enter a number.", "patient-member_id"),
     ("cigna_approved", "patient", {"weight": "NaN"}, "weight", "Enter a number.", "patient-member_id"),
-    ("cigna_approved", "patient", {"weight": "1e400"}, "weight", "Ensure that there are no more than 6 digits in total.", "patient-member_id"),
+    (
+        "cigna_approved",
+        "patient",
+        {"weight": "1e400"},
+        "weight",
+        "Ensure that there are no more than 6 digits in total.",
+        "patient-member_id",
+    ),
     ("cigna_approved", "patient", {"age_years": "abc"}, "age_years", "Enter a whole number.", "patient-member_id"),
     ("cigna_approved", "patient", {"age_years": ""}, "age_years", f.MSG_NEED_AGE, "patient-member_id"),
-    ("cigna_approved", "patient", {"age_years": "", "date_of_birth": "3000-01-01"}, "date_of_birth", f.MSG_FUTURE_DOB, "patient-member_id"),
-    ("cigna_approved", "patient", {"age_years": "", "date_of_birth": "0001-01-01"}, "date_of_birth", f.MSG_OLD_DOB, "patient-member_id"),
+    (
+        "cigna_approved",
+        "patient",
+        {"age_years": "", "date_of_birth": "3000-01-01"},
+        "date_of_birth",
+        f.MSG_FUTURE_DOB,
+        "patient-member_id",
+    ),
+    (
+        "cigna_approved",
+        "patient",
+        {"age_years": "", "date_of_birth": "0001-01-01"},
+        "date_of_birth",
+        f.MSG_OLD_DOB,
+        "patient-member_id",
+    ),
     ("cigna_approved", "patient", {"patient_name": ""}, "patient_name", REQUIRED, "patient-member_id"),
     ("cigna_approved", "patient", {"member_id": ""}, "member_id", REQUIRED, "patient-patient_name"),
-    ("cigna_approved", "patient", {"patient_name": "x" * 5000}, "patient_name",
-     "Ensure this value has at most 120 characters (it has 5000).", "patient-member_id"),
-    ("cigna_approved", "patient", {"patient_name": "a\x00b"}, "patient_name", "Null characters are not allowed.", "patient-member_id"),
-    ("cigna_approved", "diagnosis", {"diagnosis": "xyzzy", "icd10": "M05.79"}, "diagnosis",
-     f.MSG_DIAGNOSIS_UNKNOWN.format(query="xyzzy"), "diagnosis-icd10"),
-    ("cigna_approved", "diagnosis", {"diagnosis": "Стилл 李", "icd10": "M05.79"}, "diagnosis",
-     f.MSG_DIAGNOSIS_UNKNOWN.format(query="Стилл 李"), "diagnosis-icd10"),
-    ("cigna_approved", "diagnosis", {"diagnosis": "Still", "icd10": "M05.79"}, "diagnosis",
-     f.MSG_DIAGNOSIS_AMBIGUOUS.format(query="Still", choices="Systemic juvenile idiopathic arthritis (sJIA), "
-                                                              "Adult-onset Still's disease (AOSD)"), "diagnosis-icd10"),
-    ("cigna_approved", "diagnosis", {"diagnosis": "caps", "icd10": "M05.79"}, "diagnosis",
-     "“caps” matches more than one diagnosis: choose one of Neonatal-onset", "diagnosis-icd10"),
+    (
+        "cigna_approved",
+        "patient",
+        {"patient_name": "x" * 5000},
+        "patient_name",
+        "Ensure this value has at most 120 characters (it has 5000).",
+        "patient-member_id",
+    ),
+    (
+        "cigna_approved",
+        "patient",
+        {"patient_name": "a\x00b"},
+        "patient_name",
+        "Null characters are not allowed.",
+        "patient-member_id",
+    ),
+    (
+        "cigna_approved",
+        "diagnosis",
+        {"diagnosis": "xyzzy", "icd10": "M05.79"},
+        "diagnosis",
+        f.MSG_DIAGNOSIS_UNKNOWN.format(query="xyzzy"),
+        "diagnosis-icd10",
+    ),
+    (
+        "cigna_approved",
+        "diagnosis",
+        {"diagnosis": "Стилл 李", "icd10": "M05.79"},
+        "diagnosis",
+        f.MSG_DIAGNOSIS_UNKNOWN.format(query="Стилл 李"),
+        "diagnosis-icd10",
+    ),
+    (
+        "cigna_approved",
+        "diagnosis",
+        {"diagnosis": "Still", "icd10": "M05.79"},
+        "diagnosis",
+        f.MSG_DIAGNOSIS_AMBIGUOUS.format(
+            query="Still", choices="Systemic juvenile idiopathic arthritis (sJIA), Adult-onset Still's disease (AOSD)"
+        ),
+        "diagnosis-icd10",
+    ),
+    (
+        "cigna_approved",
+        "diagnosis",
+        {"diagnosis": "caps", "icd10": "M05.79"},
+        "diagnosis",
+        "“caps” matches more than one diagnosis: choose one of Neonatal-onset",
+        "diagnosis-icd10",
+    ),
     ("cigna_approved", "diagnosis", {"diagnosis": "", "icd10": "M05.79"}, "diagnosis", REQUIRED, "diagnosis-icd10"),
-    ("cigna_approved", "diagnosis", {"diagnosis": "ra", "icd10": "zzz"}, "icd10", "Enter an ICD-10-CM code such as M05.79.", "diagnosis-diagnosis"),
-    ("cigna_approved", "diagnosis", {"diagnosis": "D" * 201, "icd10": "M05.79"}, "diagnosis",
-     "Ensure this value has at most 200 characters (it has 201).", "diagnosis-icd10"),
+    (
+        "cigna_approved",
+        "diagnosis",
+        {"diagnosis": "ra", "icd10": "zzz"},
+        "icd10",
+        "Enter an ICD-10-CM code such as M05.79.",
+        "diagnosis-diagnosis",
+    ),
+    (
+        "cigna_approved",
+        "diagnosis",
+        {"diagnosis": "D" * 201, "icd10": "M05.79"},
+        "diagnosis",
+        "Ensure this value has at most 200 characters (it has 201).",
+        "diagnosis-icd10",
+    ),
     ("fep_approved", "diagnosis", {"severity": ""}, "severity", f.MSG_SEVERITY_REQUIRED, "diagnosis-diagnosis"),
     ("cigna_approved", "screening", {"car_t_therapy": ""}, "car_t_therapy", f.MSG_ANSWER_REQUIRED, None),
-    ("fep_approved", "screening", {"screening__tb": ""}, "screening__tb", f.MSG_ANSWER_REQUIRED, "screening-screening__hbv"),
-    ("fb_mis_c", "questions", {"q__mis_c_hospitalized": ""}, "q__mis_c_hospitalized", f.MSG_ANSWER_REQUIRED, "questions-q__mis_c_mas_features"),
+    (
+        "fep_approved",
+        "screening",
+        {"screening__tb": ""},
+        "screening__tb",
+        f.MSG_ANSWER_REQUIRED,
+        "screening-screening__hbv",
+    ),
+    (
+        "fb_mis_c",
+        "questions",
+        {"q__mis_c_hospitalized": ""},
+        "q__mis_c_hospitalized",
+        f.MSG_ANSWER_REQUIRED,
+        "questions-q__mis_c_mas_features",
+    ),
     ("cigna_approved", "dose", {"mg_per_day": "abc"}, "mg_per_day", "Enter a number.", "dose-quantity"),
-    ("cigna_approved", "dose", {"mg_per_day": "", "mg_per_kg": ""}, "mg_per_day", "Enter the daily dose, or the dose in mg/kg/day.", "dose-quantity"),
-    ("cigna_approved", "dose", {"days_supply": "0"}, "days_supply", "Ensure this value is greater than or equal to 1.", "dose-mg_per_day"),
-    ("cigna_approved", "dose", {"quantity": "-1"}, "quantity", "Ensure this value is greater than or equal to 1.", "dose-mg_per_day"),
-    ("cigna_approved", "dose", {"mg_per_day": "5000"}, "mg_per_day", "Ensure this value is less than or equal to 2000.", "dose-quantity"),
+    (
+        "cigna_approved",
+        "dose",
+        {"mg_per_day": "", "mg_per_kg": ""},
+        "mg_per_day",
+        "Enter the daily dose, or the dose in mg/kg/day.",
+        "dose-quantity",
+    ),
+    (
+        "cigna_approved",
+        "dose",
+        {"days_supply": "0"},
+        "days_supply",
+        "Ensure this value is greater than or equal to 1.",
+        "dose-mg_per_day",
+    ),
+    (
+        "cigna_approved",
+        "dose",
+        {"quantity": "-1"},
+        "quantity",
+        "Ensure this value is greater than or equal to 1.",
+        "dose-mg_per_day",
+    ),
+    (
+        "cigna_approved",
+        "dose",
+        {"mg_per_day": "5000"},
+        "mg_per_day",
+        "Ensure this value is less than or equal to 2000.",
+        "dose-quantity",
+    ),
 ]
 
 
 def _kept(response, answers, step, name):
     if name is None:
         return
-    key = name[len(step) + 1:]
+    key = name[len(step) + 1 :]
     expected = answers[step][key]
     shown = checked_value(response, name)  # a radio button
     if shown is None:
@@ -99,10 +244,14 @@ def _kept(response, answers, step, name):
     assert shown == expected, (name, shown, expected)
 
 
-@pytest.mark.parametrize("name, step, changes, field, message, kept", INVALID,
-                         ids=[f"{c[1]}-{c[3]}-{str(list(c[2].values())[0])[:12]}" for c in INVALID])
-def test_invalid_input_gives_a_message_in_words_and_keeps_the_other_answers(owner_client, draft, name, step, changes, field,
-                                                                             message, kept):
+@pytest.mark.parametrize(
+    "name, step, changes, field, message, kept",
+    INVALID,
+    ids=[f"{c[1]}-{c[3]}-{str(list(c[2].values())[0])[:12]}" for c in INVALID],
+)
+def test_invalid_input_gives_a_message_in_words_and_keeps_the_other_answers(
+    owner_client, draft, name, step, changes, field, message, kept
+):
     answers = scenario(name, **{step: changes})
     walk_to(owner_client, draft, SCENARIOS[name], stop=step)
 
@@ -117,19 +266,38 @@ def test_invalid_input_gives_a_message_in_words_and_keeps_the_other_answers(owne
     # Stored as typed, less NUL characters (PostgreSQL's JSON cannot hold them); of the answers posted, those
     # the step asks for this policy (the scenarios post every screening answer any policy asks).
     shown = response.context["form"].fields
-    assert {key: value[0] for key, value in draft.wizard["step_data"][step].items() if key != "wizard-current_step"} == {
-        f"{step}-{key}": value.replace("\x00", "") for key, value in step_fields(step, answers).items() if key in shown}
+    assert {
+        key: value[0] for key, value in draft.wizard["step_data"][step].items() if key != "wizard-current_step"
+    } == {
+        f"{step}-{key}": value.replace("\x00", "") for key, value in step_fields(step, answers).items() if key in shown
+    }
 
 
 THERAPY_ROWS = [
-    ({"drug": "Notadrug", "months": "6", "outcome": "inadequate_response"}, "drug", f.MSG_UNKNOWN_DRUG.format(name="Notadrug")),
-    ({"drug": "methotrexate", "months": "-1", "outcome": "inadequate_response"}, "months", "Ensure this value is greater than or equal to 0."),
+    (
+        {"drug": "Notadrug", "months": "6", "outcome": "inadequate_response"},
+        "drug",
+        f.MSG_UNKNOWN_DRUG.format(name="Notadrug"),
+    ),
+    (
+        {"drug": "methotrexate", "months": "-1", "outcome": "inadequate_response"},
+        "months",
+        "Ensure this value is greater than or equal to 0.",
+    ),
     ({"drug": "methotrexate", "months": "abc", "outcome": "inadequate_response"}, "months", "Enter a number."),
     ({"drug": "methotrexate", "months": "6", "outcome": ""}, "outcome", REQUIRED),
     ({"drug": "methotrexate", "months": "6", "outcome": "bogus"}, "outcome", "Select a valid choice."),
     ({"drug": "", "months": "6", "outcome": "intolerance"}, "drug", REQUIRED),
-    ({"drug": "метотрексат ✓", "months": "6", "outcome": "intolerance"}, "drug", f.MSG_UNKNOWN_DRUG.format(name="метотрексат ✓")),
-    ({"drug": "m" * 121, "months": "6", "outcome": "intolerance"}, "drug", "Ensure this value has at most 120 characters (it has 121)."),
+    (
+        {"drug": "метотрексат ✓", "months": "6", "outcome": "intolerance"},
+        "drug",
+        f.MSG_UNKNOWN_DRUG.format(name="метотрексат ✓"),
+    ),
+    (
+        {"drug": "m" * 121, "months": "6", "outcome": "intolerance"},
+        "drug",
+        "Ensure this value has at most 120 characters (it has 121).",
+    ),
 ]
 
 
@@ -158,11 +326,14 @@ def test_an_unknown_concomitant_drug_gives_a_message(owner_client, draft):
     assert input_value(response, "concomitant-0-drug") == "Notadrug"
 
 
-@pytest.mark.parametrize("management, message", [
-    ({"TOTAL_FORMS": "abc", "INITIAL_FORMS": "0"}, "ManagementForm data is missing or has been tampered with"),
-    ({"TOTAL_FORMS": "31", "INITIAL_FORMS": "0"}, "Please submit at most 30 forms."),
-    ({}, "ManagementForm data is missing or has been tampered with"),
-])
+@pytest.mark.parametrize(
+    "management, message",
+    [
+        ({"TOTAL_FORMS": "abc", "INITIAL_FORMS": "0"}, "ManagementForm data is missing or has been tampered with"),
+        ({"TOTAL_FORMS": "31", "INITIAL_FORMS": "0"}, "Please submit at most 30 forms."),
+        ({}, "ManagementForm data is missing or has been tampered with"),
+    ],
+)
 def test_a_tampered_row_count_is_refused_in_words(owner_client, draft, management, message):
     walk_to(owner_client, draft, SCENARIOS["fep_approved"], stop="therapies")
 
@@ -183,11 +354,15 @@ def test_unicode_answers_are_kept_as_typed(owner_client, draft):
     assert "Zoë Ağaoğlu 李小龍 — O’Brien" in text(owner_client.get(response.url))
 
 
-@pytest.mark.parametrize("post", [
-    {"wizard-current_step": "bogus"},
-    {"wizard-current_step": "questions", "questions-q__x": "yes"},  # a step Cigna does not ask
-    {"wizard-current_step": "patient", "wizard_goto_step": "bogus", "patient-patient_name": "Kept"},
-], ids=["unknown-step", "hidden-step", "unknown-goto"])
+@pytest.mark.parametrize(
+    "post",
+    [
+        {"wizard-current_step": "bogus"},
+        {"wizard-current_step": "questions", "questions-q__x": "yes"},  # a step Cigna does not ask
+        {"wizard-current_step": "patient", "wizard_goto_step": "bogus", "patient-patient_name": "Kept"},
+    ],
+    ids=["unknown-step", "hidden-step", "unknown-goto"],
+)
 def test_a_tampered_step_never_fails(owner_client, draft, post):
     walk_to(owner_client, draft, SCENARIOS["cigna_approved"], stop="diagnosis")
 
@@ -237,8 +412,14 @@ def test_back_from_a_formset_step_keeps_its_rows(owner_client, draft):
 def test_save_and_exit_keeps_what_was_typed(owner_client, draft):
     walk_to(owner_client, draft, SCENARIOS["fep_approved"], stop="diagnosis")
 
-    response = post_step(owner_client, draft, "diagnosis", {"diagnosis": "Still", "icd10": "M06.1"},
-                         button={"wizard_save_exit": "1"}, follow=True)
+    response = post_step(
+        owner_client,
+        draft,
+        "diagnosis",
+        {"diagnosis": "Still", "icd10": "M06.1"},
+        button={"wizard_save_exit": "1"},
+        follow=True,
+    )
 
     assert response.redirect_chain[0] == (reverse("pa-request-list"), 302)
     assert "Draft saved. You can resume it from My requests." in text(response)
@@ -250,7 +431,9 @@ def test_save_and_exit_keeps_what_was_typed(owner_client, draft):
 
 def test_add_another_row_adds_a_row_and_keeps_the_others(owner_client, draft):
     walk_to(owner_client, draft, SCENARIOS["fep_approved"], stop="therapies")
-    typed = rows("therapies", [{"drug": "methotrexate", "months": "6", "outcome": "inadequate_response"}])  # row 0 + a blank row
+    typed = rows(
+        "therapies", [{"drug": "methotrexate", "months": "6", "outcome": "inadequate_response"}]
+    )  # row 0 + a blank row
 
     response = post_step(owner_client, draft, "therapies", typed, button={"wizard_add_row": "1"})
 
@@ -268,8 +451,9 @@ def test_add_another_row_adds_a_row_and_keeps_the_others(owner_client, draft):
 def test_add_another_row_stops_at_the_limit_and_survives_a_bad_count(owner_client, draft, total, shown):
     walk_to(owner_client, draft, SCENARIOS["fep_approved"], stop="concomitant")
 
-    response = post_step(owner_client, draft, "concomitant", {"TOTAL_FORMS": total, "INITIAL_FORMS": "0"},
-                         button={"wizard_add_row": "1"})
+    response = post_step(
+        owner_client, draft, "concomitant", {"TOTAL_FORMS": total, "INITIAL_FORMS": "0"}, button={"wizard_add_row": "1"}
+    )
 
     assert response.status_code == 200
     assert input_value(response, "concomitant-TOTAL_FORMS") == shown
@@ -348,7 +532,12 @@ def test_changing_back_to_the_first_diagnosis_restores_its_rows(owner_client, dr
     post_step(owner_client, draft, "diagnosis", {"diagnosis": "ra", "severity": "severe"})
 
     therapies = owner_client.get(step_url(draft, "therapies"))
-    assert [input_value(therapies, f"therapies-{i}-drug") for i in range(4)] == ["methotrexate", "Humira", "Enbrel", "Rinvoq"]
+    assert [input_value(therapies, f"therapies-{i}-drug") for i in range(4)] == [
+        "methotrexate",
+        "Humira",
+        "Enbrel",
+        "Rinvoq",
+    ]
 
 
 def test_a_hidden_step_left_open_goes_on_to_the_next_shown_step(owner_client, draft):
@@ -372,8 +561,13 @@ def test_weight_in_pounds_is_converted_to_kilograms_in_the_contract_request(owne
 
 def test_the_review_step_shows_the_answers_and_marks_a_step_needing_attention(owner_client, draft):
     walk_to(owner_client, draft, SCENARIOS["cigna_approved"])
-    post_step(owner_client, draft, "patient", {**SCENARIOS["cigna_approved"]["patient"], "weight": "0"},
-              button={"wizard_save_exit": "1"})
+    post_step(
+        owner_client,
+        draft,
+        "patient",
+        {**SCENARIOS["cigna_approved"]["patient"], "weight": "0"},
+        button={"wizard_save_exit": "1"},
+    )
 
     page = text(owner_client.get(step_url(draft, "review")))
 
@@ -383,8 +577,13 @@ def test_the_review_step_shows_the_answers_and_marks_a_step_needing_attention(ow
 
 def test_submitting_with_a_step_needing_attention_goes_back_to_it(owner_client, draft):
     walk_to(owner_client, draft, SCENARIOS["cigna_approved"])
-    post_step(owner_client, draft, "patient", {**SCENARIOS["cigna_approved"]["patient"], "weight": "0"},
-              button={"wizard_save_exit": "1"})
+    post_step(
+        owner_client,
+        draft,
+        "patient",
+        {**SCENARIOS["cigna_approved"]["patient"], "weight": "0"},
+        button={"wizard_save_exit": "1"},
+    )
 
     response = post_step(owner_client, draft, "review", {"attestation": "on"}, follow=True)
 

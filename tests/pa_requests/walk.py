@@ -1,4 +1,5 @@
 """Answers for whole walks through the form, and helpers to read what a step page says."""
+
 from __future__ import annotations
 
 import copy
@@ -24,8 +25,13 @@ MIS_C_WORDINGS = [
     "Member has features of macrophage activation syndrome (MAS)",
 ]
 
-MIS_C_CODES = ["mis_c_prior_sars_cov_2", "mis_c_hospitalized", "mis_c_refractory_ivig_steroids",
-               "mis_c_steroid_contraindication", "mis_c_mas_features"]
+MIS_C_CODES = [
+    "mis_c_prior_sars_cov_2",
+    "mis_c_hospitalized",
+    "mis_c_refractory_ivig_steroids",
+    "mis_c_steroid_contraindication",
+    "mis_c_mas_features",
+]
 
 # An answer for every question the screening step may ask; a step ignores those it does not show.
 SCREENING_ANSWERS = {
@@ -48,42 +54,76 @@ SCREENING_ANSWERS = {
 
 
 def policy_answers(policy: str, **changes) -> dict:
-    fields = {"policy": policy, "plan": PLAN_FOR[policy], "benefit": "pharmacy", "request_type": "initial",
-              "urgency": "standard", "date_of_service": DATE}
+    fields = {
+        "policy": policy,
+        "plan": PLAN_FOR[policy],
+        "benefit": "pharmacy",
+        "request_type": "initial",
+        "urgency": "standard",
+        "date_of_service": DATE,
+    }
     fields.update(changes)
     return fields
 
 
-PATIENT = {"patient_name": "Zoë Ağaoğlu", "date_of_birth": "", "age_years": "45", "member_id": "MBR-1001",
-           "weight": "70", "weight_unit": "kg"}
-DOSE = {"mg_per_kg": "", "mg_per_day": "100", "days_supply": "28", "channel": "retail", "quantity": "28",
-        "max_dose_trial_months": "0", "higher_dose_support_submitted": "no"}
+PATIENT = {
+    "patient_name": "Zoë Ağaoğlu",
+    "date_of_birth": "",
+    "age_years": "45",
+    "member_id": "MBR-1001",
+    "weight": "70",
+    "weight_unit": "kg",
+}
+DOSE = {
+    "mg_per_kg": "",
+    "mg_per_day": "100",
+    "days_supply": "28",
+    "channel": "retail",
+    "quantity": "28",
+    "max_dose_trial_months": "0",
+    "higher_dose_support_submitted": "no",
+}
 
 SCENARIOS = {
     "cigna_approved": {
-        "policy": policy_answers(CIGNA), "patient": PATIENT, "diagnosis": {"diagnosis": "Rheumatoid arthritis [ra]"},
-        "screening": SCREENING_ANSWERS, "dose": DOSE,
+        "policy": policy_answers(CIGNA),
+        "patient": PATIENT,
+        "diagnosis": {"diagnosis": "Rheumatoid arthritis [ra]"},
+        "screening": SCREENING_ANSWERS,
+        "dose": DOSE,
     },
     "cigna_partial": {
-        "policy": policy_answers(CIGNA), "patient": PATIENT, "diagnosis": {"diagnosis": "ra"},
-        "screening": SCREENING_ANSWERS, "dose": {**DOSE, "quantity": "56"},
+        "policy": policy_answers(CIGNA),
+        "patient": PATIENT,
+        "diagnosis": {"diagnosis": "ra"},
+        "screening": SCREENING_ANSWERS,
+        "dose": {**DOSE, "quantity": "56"},
     },
     "fep_approved": {
-        "policy": policy_answers(FEP), "patient": PATIENT, "diagnosis": {"diagnosis": "ra", "severity": "moderate"},
+        "policy": policy_answers(FEP),
+        "patient": PATIENT,
+        "diagnosis": {"diagnosis": "ra", "severity": "moderate"},
         "therapies": [
             {"drug": "methotrexate", "months": "6", "outcome": "inadequate_response"},
             {"drug": "Humira", "months": "4", "outcome": "inadequate_response"},
             {"drug": "Enbrel", "months": "5", "outcome": "intolerance"},
         ],
         "concomitant": [{"drug": "folic acid"}],
-        "screening": SCREENING_ANSWERS, "dose": DOSE,
+        "screening": SCREENING_ANSWERS,
+        "dose": DOSE,
     },
     "fep_pended": {  # no prior therapies: the RA criteria are not met, so a pharmacist reviews it
-        "policy": policy_answers(FEP), "patient": PATIENT, "diagnosis": {"diagnosis": "ra", "severity": "moderate"},
-        "therapies": [], "concomitant": [], "screening": SCREENING_ANSWERS, "dose": DOSE,
+        "policy": policy_answers(FEP),
+        "patient": PATIENT,
+        "diagnosis": {"diagnosis": "ra", "severity": "moderate"},
+        "therapies": [],
+        "concomitant": [],
+        "screening": SCREENING_ANSWERS,
+        "dose": DOSE,
     },
     "fb_approved": {
-        "policy": policy_answers(FB), "patient": {**PATIENT, "age_years": "52", "weight": "80"},
+        "policy": policy_answers(FB),
+        "patient": {**PATIENT, "age_years": "52", "weight": "80"},
         "diagnosis": {"diagnosis": "ra", "severity": "severe"},
         "therapies": [
             {"drug": "methotrexate", "months": "4", "outcome": "inadequate_response"},
@@ -92,16 +132,26 @@ SCENARIOS = {
             {"drug": "Rinvoq", "months": "3", "outcome": "inadequate_response"},
         ],
         "concomitant": [{"drug": "methotrexate"}],
-        "screening": SCREENING_ANSWERS, "dose": DOSE,
+        "screening": SCREENING_ANSWERS,
+        "dose": DOSE,
     },
     "fb_referred": {  # an indication whose status the policy leaves to a pharmacist to verify
-        "policy": policy_answers(FB), "patient": PATIENT, "diagnosis": {"diagnosis": "Other indication [other]", "severity": "moderate"},
-        "therapies": [], "concomitant": [], "screening": SCREENING_ANSWERS, "dose": DOSE,
+        "policy": policy_answers(FB),
+        "patient": PATIENT,
+        "diagnosis": {"diagnosis": "Other indication [other]", "severity": "moderate"},
+        "therapies": [],
+        "concomitant": [],
+        "screening": SCREENING_ANSWERS,
+        "dose": DOSE,
     },
     "fb_mis_c": {
-        "policy": policy_answers(FB), "patient": {**PATIENT, "age_years": "9", "weight": "30"},
+        "policy": policy_answers(FB),
+        "patient": {**PATIENT, "age_years": "9", "weight": "30"},
         "diagnosis": {"diagnosis": "mis_c", "severity": "severe"},
-        "therapies": [], "concomitant": [], "screening": SCREENING_ANSWERS, "dose": DOSE,
+        "therapies": [],
+        "concomitant": [],
+        "screening": SCREENING_ANSWERS,
+        "dose": DOSE,
         "questions": {f"q__{code}": "yes" for code in MIS_C_CODES},
     },
 }
@@ -197,7 +247,7 @@ def steps_shown(client, pa) -> list[str]:
     response = client.get(f"/requests/{pa.pk}/edit/review/")
     if response.status_code == 302:
         response = client.get(response.url)
-    titles = re.findall(r'<li>.*?\d+\. ([^<]+)<', response.content.decode())
+    titles = re.findall(r"<li>.*?\d+\. ([^<]+)<", response.content.decode())
     from kineret_pa.pa_requests.views import TITLES
 
     by_title = {title: name for name, title in TITLES.items()}

@@ -1,4 +1,5 @@
 """Walk the form with the test client, step by step, as the browser would post it."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,14 @@ from kineret_pa.pa_requests.models import PARequest, PrescriberProfile
 
 
 def profile_for(user) -> PrescriberProfile:
-    return PrescriberProfile.objects.create(user=user, full_name="Dr Ada Owner", specialty="Rheumatology",
-                                            npi="1234567893", phone="555-0100", fax="555-0101")
+    return PrescriberProfile.objects.create(
+        user=user,
+        full_name="Dr Ada Owner",
+        specialty="Rheumatology",
+        npi="1234567893",
+        phone="555-0100",
+        fax="555-0101",
+    )
 
 
 def start(client) -> PARequest:
@@ -31,8 +38,12 @@ def post_step(client, pa, step, fields: dict, *, button: dict | None = None, fol
 
 
 def rows(step, items: list[dict], extra_blank=True):
-    fields = {"TOTAL_FORMS": str(len(items) + (1 if extra_blank else 0)), "INITIAL_FORMS": "0",
-              "MIN_NUM_FORMS": "0", "MAX_NUM_FORMS": "1000"}
+    fields = {
+        "TOTAL_FORMS": str(len(items) + (1 if extra_blank else 0)),
+        "INITIAL_FORMS": "0",
+        "MIN_NUM_FORMS": "0",
+        "MAX_NUM_FORMS": "1000",
+    }
     for i, item in enumerate(items):
         for key, value in item.items():
             fields[f"{i}-{key}"] = value

@@ -1,4 +1,5 @@
 """The policy data of a request: one object bound to one revision, read once and passed down."""
+
 import datetime as dt
 
 from kineret_pa.policies.models import CriterionNode, PolicyVersion

@@ -1,6 +1,7 @@
 """The apps are layers: engine and core at the bottom, importing nothing above them; no two apps import each
 other, directly or round a longer circle. Read from the source (every import, also those inside functions),
 so a lazy import cannot hide a circle."""
+
 from __future__ import annotations
 
 import ast
@@ -71,7 +72,7 @@ def _circle(edges: dict[str, set[str]]) -> list[str] | None:
         state[app], _ = "open", path.append(app)
         for other in sorted(edges[app]):
             if state.get(other) == "open":
-                return path[path.index(other):] + [other]
+                return path[path.index(other) :] + [other]
             if other not in state and (circle := visit(other)):
                 return circle
         state[app], _ = "done", path.pop()
@@ -100,22 +101,31 @@ def test_the_circle_finder_finds_a_circle_of_three():
 
 def test_the_engine_imports_nothing_of_the_project_outside_itself_and_no_django():
     imported = _imports_by_app()["engine"]
-    outside = {module: files for module, files in imported.items()
-               if module.split(".")[0] == "django" or (module.startswith("kineret_pa.") and _app(module) != "engine")}
+    outside = {
+        module: files
+        for module, files in imported.items()
+        if module.split(".")[0] == "django" or (module.startswith("kineret_pa.") and _app(module) != "engine")
+    }
     assert outside == {}
 
 
 def test_the_engine_imports_only_the_standard_library():
     imported = _imports_by_app()["engine"]
-    foreign = {module: files for module, files in imported.items()
-               if module.split(".")[0] not in sys.stdlib_module_names and _app(module) != "engine"}
+    foreign = {
+        module: files
+        for module, files in imported.items()
+        if module.split(".")[0] not in sys.stdlib_module_names and _app(module) != "engine"
+    }
     assert foreign == {}
 
 
 def test_core_imports_nothing_from_the_other_apps():
     imported = _imports_by_app()["core"]
-    above = {module: files for module, files in imported.items()
-             if module.startswith("kineret_pa") and _app(module) != "core"}
+    above = {
+        module: files
+        for module, files in imported.items()
+        if module.startswith("kineret_pa") and _app(module) != "core"
+    }
     assert above == {}
 
 

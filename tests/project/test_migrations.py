@@ -1,4 +1,5 @@
 """Every model change has its migration: a missing one fails the suite (and bin/test before it)."""
+
 import io
 
 import pytest

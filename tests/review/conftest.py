@@ -17,7 +17,7 @@ def clock(monkeypatch):
     from django.utils import timezone
 
     def set_to(*wall_clock: int) -> None:
-        moment = dt.datetime(*wall_clock, tzinfo=ZoneInfo("America/New_York")).astimezone(dt.timezone.utc)
+        moment = dt.datetime(*wall_clock, tzinfo=ZoneInfo("America/New_York")).astimezone(dt.UTC)
         monkeypatch.setattr(timezone, "now", lambda: moment)  # in UTC, as timezone.now() gives it
 
     return set_to

@@ -1,6 +1,7 @@
 """Who may open what: the owner their own requests, reviewers the queue, administrators the metrics.
 Another prescriber gets a 404 (never a 403 that confirms the request exists); a user without the prescriber
 role gets a 403 on every prescriber page, whatever the request; anonymous visitors sign in first."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,8 +34,14 @@ def administrator(db, django_user_model):
 
 @pytest.fixture
 def users(prescriber, colleague, reviewer, policy_staff, administrator):
-    return {"owner": prescriber, "other_prescriber": colleague, "reviewer": reviewer, "policy_staff": policy_staff,
-            "administrator": administrator, "anonymous": None}
+    return {
+        "owner": prescriber,
+        "other_prescriber": colleague,
+        "reviewer": reviewer,
+        "policy_staff": policy_staff,
+        "administrator": administrator,
+        "anonymous": None,
+    }
 
 
 @pytest.fixture
@@ -54,8 +61,11 @@ ENDPOINTS = {
     "attach": ("post", lambda pa: reverse("pa-request-attach", args=[pa.pk]), {"description": "more labs"}),
     "queue": ("get", lambda pa: reverse("review-queue"), None),
     "review_detail": ("get", lambda pa: reverse("review-detail", args=[pa.pk]), None),
-    "review_decide": ("post", lambda pa: reverse("review-detail", args=[pa.pk]),
-                      {"code": "more_info", "note": "Send labs.", "row_version": "0"}),
+    "review_decide": (
+        "post",
+        lambda pa: reverse("review-detail", args=[pa.pk]),
+        {"code": "more_info", "note": "Send labs.", "row_version": "0"},
+    ),
     "download": ("get", lambda pa: reverse("attachment-download", args=[pa.attachments.get().pk]), None),
     "metrics": ("get", lambda pa: reverse("metrics"), None),
     "metrics_csv": ("get", lambda pa: reverse("metrics") + "?format=csv", None),
@@ -63,13 +73,13 @@ ENDPOINTS = {
 
 EXPECTED = {
     #                  detail letter withdraw appeal answer attach queue review decide download metrics csv
-    "owner":            (200, 200, "detail", "detail", "detail", "detail", 403, 403, 403, 200, 403, 403),
+    "owner": (200, 200, "detail", "detail", "detail", "detail", 403, 403, 403, 200, 403, 403),
     "other_prescriber": (404, 404, 404, 404, 404, 404, 403, 403, 403, 404, 403, 403),
     # The prescriber's pages need the prescriber role: everyone else is refused before any request is looked up.
-    "reviewer":         (403, 403, 403, 403, 403, 403, 200, 200, "queue", 200, 403, 403),
-    "policy_staff":     (403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403),
-    "administrator":    (403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 200, 200),
-    "anonymous":        ("login",) * 12,
+    "reviewer": (403, 403, 403, 403, 403, 403, 200, 200, "queue", 200, 403, 403),
+    "policy_staff": (403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403),
+    "administrator": (403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 200, 200),
+    "anonymous": ("login",) * 12,
 }
 CASES = [(role, name, expected) for role, row in EXPECTED.items() for name, expected in zip(ENDPOINTS, row)]
 
@@ -158,7 +168,10 @@ def test_a_reviewer_has_no_admin_access(client, reviewer, policy_data):
     payer = Payer.objects.get(slug="cigna")
     url = reverse("admin:policies_payer_change", args=[payer.pk])
     login(client, reviewer)
-    for response in (client.get(url), client.post(url, {"name": "Renamed", "slug": "cigna", "standard_review_hours": 1})):
+    for response in (
+        client.get(url),
+        client.post(url, {"name": "Renamed", "slug": "cigna", "standard_review_hours": 1}),
+    ):
         assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
     payer.refresh_from_db()
     assert payer.name == "Cigna" and payer.standard_review_hours == 72

@@ -1,4 +1,5 @@
 """An appeal goes to a different reviewer than the one who denied the request."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,11 +27,13 @@ def second_reviewer(db, django_user_model):
 @pytest.fixture
 def appealed(client, policy_data, prescriber, reviewer):
     pa = pended(prescriber)
-    pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="deny", reasons=[UNMET],
-                      note="Under 18.")
+    pa_request_decide(
+        pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="deny", reasons=[UNMET], note="Under 18."
+    )
     login(client, prescriber)
-    response = client.post(reverse("pa-request-appeal", args=[pa.pk]), {"note": "The patient turned 18 on 2026-06-10."},
-                           follow=True)
+    response = client.post(
+        reverse("pa-request-appeal", args=[pa.pk]), {"note": "The patient turned 18 on 2026-06-10."}, follow=True
+    )
     assert "Appeal submitted to another reviewer." in [str(m) for m in response.context["messages"]]
     client.logout()
     pa.refresh_from_db()
@@ -52,9 +55,16 @@ def test_the_denier_does_not_see_the_appeal_in_the_queue(client, appealed, revie
 
 def test_the_denier_is_refused_if_they_post_a_decision(client, appealed, reviewer):
     login(client, reviewer)
-    response = client.post(reverse("review-detail", args=[appealed.pk]),
-                           {"row_version": appealed.row_version, "code": "overturn", "quantity": 84, "per_days": 84,
-                            "duration_months": 12})
+    response = client.post(
+        reverse("review-detail", args=[appealed.pk]),
+        {
+            "row_version": appealed.row_version,
+            "code": "overturn",
+            "quantity": 84,
+            "per_days": 84,
+            "duration_months": 12,
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["code"] == [MSG_SAME_REVIEWER]
     appealed.refresh_from_db()
@@ -71,9 +81,17 @@ def test_another_reviewer_overturns_the_denial(client, appealed, second_reviewer
     first_decided_at = appealed.decided_at
     login(client, second_reviewer)
     clock(2026, 5, 31, 12, 0)
-    response = client.post(reverse("review-detail", args=[appealed.pk]),
-                           {"row_version": appealed.row_version, "code": "overturn", "quantity": 84, "per_days": 84,
-                            "duration_months": 12, "note": "Age confirmed."})
+    response = client.post(
+        reverse("review-detail", args=[appealed.pk]),
+        {
+            "row_version": appealed.row_version,
+            "code": "overturn",
+            "quantity": 84,
+            "per_days": 84,
+            "duration_months": 12,
+            "note": "Age confirmed.",
+        },
+    )
     assert response.status_code == 302
     appealed.refresh_from_db()
     assert appealed.status == S.OVERTURNED
@@ -90,8 +108,15 @@ def test_another_reviewer_upholds_the_denial_with_reasons(client, appealed, seco
     url = reverse("review-detail", args=[appealed.pk])
     refused = client.post(url, {"row_version": appealed.row_version, "code": "uphold", "note": "Still under 18."})
     assert refused.context["form"].errors["reasons"] == [MSG_REASONS]
-    response = client.post(url, {"row_version": appealed.row_version, "code": "uphold", "reasons": [UNMET],
-                                 "note": "The date of birth on file shows 17."})
+    response = client.post(
+        url,
+        {
+            "row_version": appealed.row_version,
+            "code": "uphold",
+            "reasons": [UNMET],
+            "note": "The date of birth on file shows 17.",
+        },
+    )
     assert response.status_code == 302
     appealed.refresh_from_db()
     assert appealed.status == S.UPHELD and appealed.denied_by == second_reviewer
@@ -100,8 +125,14 @@ def test_another_reviewer_upholds_the_denial_with_reasons(client, appealed, seco
 
 
 def test_an_upheld_denial_cannot_be_appealed_again(client, appealed, prescriber, second_reviewer):
-    pa_request_decide(pa_request_id=appealed.pk, reviewer=second_reviewer, expected_version=appealed.row_version,
-                      code="uphold", reasons=[UNMET], note="Upheld.")
+    pa_request_decide(
+        pa_request_id=appealed.pk,
+        reviewer=second_reviewer,
+        expected_version=appealed.row_version,
+        code="uphold",
+        reasons=[UNMET],
+        note="Upheld.",
+    )
     login(client, prescriber)
     response = client.post(reverse("pa-request-appeal", args=[appealed.pk]), {"note": "Again."}, follow=True)
     assert any("cannot become" in str(m) for m in response.context["messages"])

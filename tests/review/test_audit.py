@@ -1,4 +1,5 @@
 """Who did what, when, from where: policy edits, decisions and sign-ins on an append-only record."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,8 +36,9 @@ def test_a_policy_edit_in_the_admin_is_recorded_with_editor_values_and_ip(client
 def test_a_criterion_edit_in_the_admin_is_recorded(client, policy_staff, policy_data):
     node = CriterionNode.objects.get(key="fep-initial")
     login(client, policy_staff)
-    response = post_form(client, reverse("admin:policies_criterionnode_change", args=[node.pk]),
-                         text="Edited wording for the audit test")
+    response = post_form(
+        client, reverse("admin:policies_criterionnode_change", args=[node.pk]), text="Edited wording for the audit test"
+    )
     assert response.status_code == 302
     record = node.history.first()
     assert record.history_user == policy_staff and record.ip_address == "127.0.0.1"
@@ -55,9 +57,11 @@ def test_a_request_change_is_in_the_requests_history_too(policy_data, prescriber
 def test_a_decision_is_recorded_with_actor_statuses_reasons_note_and_ip(client, reviewer, policy_data, prescriber):
     pa = pended(prescriber)
     login(client, reviewer)
-    response = client.post(reverse("review-detail", args=[pa.pk]),
-                           {"row_version": 0, "code": "deny", "reasons": [UNMET], "note": "Under 18."},
-                           REMOTE_ADDR="203.0.113.9")
+    response = client.post(
+        reverse("review-detail", args=[pa.pk]),
+        {"row_version": 0, "code": "deny", "reasons": [UNMET], "note": "Under 18."},
+        REMOTE_ADDR="203.0.113.9",
+    )
     assert response.status_code == 302
     event = RequestEvent.objects.get(pa_request=pa, kind="decided")
     assert event.actor == reviewer
@@ -83,7 +87,9 @@ def request_event(policy_data, prescriber):
 
 @pytest.fixture
 def audit_event(db, prescriber):
-    return AuditEvent.objects.create(kind=AuditEvent.Kind.LOGIN, user=prescriber, username="dr_owner", ip_address="127.0.0.1")
+    return AuditEvent.objects.create(
+        kind=AuditEvent.Kind.LOGIN, user=prescriber, username="dr_owner", ip_address="127.0.0.1"
+    )
 
 
 def test_a_request_event_cannot_be_changed_or_deleted(request_event):
@@ -123,7 +129,9 @@ def test_sign_in_sign_out_and_a_failed_sign_in_are_recorded(client, prescriber):
     failed = AuditEvent.objects.get(kind=AuditEvent.Kind.LOGIN_FAILED)
     assert (failed.username, failed.ip_address, failed.user) == ("dr_owner", "198.51.100.7", None)
 
-    response = client.post(url, {"username": "dr_owner", "password": PASSWORD.format("dr_owner")}, REMOTE_ADDR="198.51.100.8")
+    response = client.post(
+        url, {"username": "dr_owner", "password": PASSWORD.format("dr_owner")}, REMOTE_ADDR="198.51.100.8"
+    )
     assert response.status_code == 302
     signed_in = AuditEvent.objects.get(kind=AuditEvent.Kind.LOGIN)
     assert (signed_in.username, signed_in.ip_address, signed_in.user) == ("dr_owner", "198.51.100.8", prescriber)
@@ -139,7 +147,9 @@ def test_sign_in_sign_out_and_a_failed_sign_in_are_recorded(client, prescriber):
 def test_the_history_is_shown_to_the_owner_and_the_reviewer(client, policy_data, prescriber, reviewer):
     pa = pended(prescriber)
     login(client, reviewer)
-    client.post(reverse("review-detail", args=[pa.pk]), {"row_version": 0, "code": "more_info", "note": "Send the birth date."})
+    client.post(
+        reverse("review-detail", args=[pa.pk]), {"row_version": 0, "code": "more_info", "note": "Send the birth date."}
+    )
     review_page = client.get(reverse("review-detail", args=[pa.pk])).content.decode()
     client.logout()
     login(client, prescriber)
@@ -155,8 +165,9 @@ def test_the_history_is_shown_to_the_owner_and_the_reviewer(client, policy_data,
     assert "Born 2008-06-20." in owner_page
 
 
-def test_a_decision_emails_the_prescriber_through_the_task_queue_without_patient_data(prescriber, reviewer, policy_data, mailoutbox,
-                                                                                     django_capture_on_commit_callbacks):
+def test_a_decision_emails_the_prescriber_through_the_task_queue_without_patient_data(
+    prescriber, reviewer, policy_data, mailoutbox, django_capture_on_commit_callbacks
+):
     from kineret_pa.pa_requests.services import pa_request_decide
     from tests.review.support import pended
 
@@ -164,8 +175,14 @@ def test_a_decision_emails_the_prescriber_through_the_task_queue_without_patient
     prescriber.save()
     pa = pended(prescriber)
     with django_capture_on_commit_callbacks(execute=True):
-        pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=pa.row_version, code="deny",
-                          reasons=["Prior-Approval Requirements, Diagnoses 1.a"], note="Patient is 17.")
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=reviewer,
+            expected_version=pa.row_version,
+            code="deny",
+            reasons=["Prior-Approval Requirements, Diagnoses 1.a"],
+            note="Patient is 17.",
+        )
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["dr.owner@example.test"] and pa.number in message.subject

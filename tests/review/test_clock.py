@@ -1,4 +1,5 @@
 """The review clock: due times from the payer's own windows, and a queue ordered and filtered by them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,9 @@ def test_an_engine_approval_has_no_due_time(policy_data, prescriber):
     assert pa.status == S.APPROVED and pa.due_at is None and pa.decided_at == pa.submitted_at
 
 
-@pytest.mark.parametrize("field, urgency", [("standard_review_hours", "standard"), ("expedited_review_hours", "expedited")])
+@pytest.mark.parametrize(
+    "field, urgency", [("standard_review_hours", "standard"), ("expedited_review_hours", "expedited")]
+)
 def test_changing_the_payers_window_changes_the_next_requests_due_time(policy_data, prescriber, field, urgency):
     first = pended(prescriber, urgency=urgency)
     payer = Payer.objects.get(slug="bcbs-fep")
@@ -57,9 +60,15 @@ def _make(owner, policy_code, *, status=S.PENDED, diagnosis="ra", due_in_hours=1
     version = PolicyVersion.objects.get(policy__code=policy_code)
     now = timezone.now()
     return PARequest.objects.create(
-        owner=owner, status=status, policy_version=version, urgency=urgency, contract_request={"diagnosis": diagnosis},
+        owner=owner,
+        status=status,
+        policy_version=version,
+        urgency=urgency,
+        contract_request={"diagnosis": diagnosis},
         determination={"decision": "deny", "reasons": [], "policy": {"code": policy_code, "version": "x"}},
-        decision="deny", submitted_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(hours=due_in_hours),
+        decision="deny",
+        submitted_at=now - dt.timedelta(hours=1),
+        due_at=now + dt.timedelta(hours=due_in_hours),
     )
 
 
@@ -106,20 +115,24 @@ def test_the_review_page_marks_an_overdue_request(client, reviewer, queue):
     assert ">overdue<" not in page
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"payer": "bcbs-fep"}, ["fep_overdue", "fep_appeal"]),
-    ({"payer": "cigna"}, ["cigna_soon"]),
-    ({"payer": "florida-blue"}, ["fb_later"]),
-    ({"diagnosis": "gout"}, ["cigna_soon"]),
-    ({"diagnosis": "ra"}, ["fep_overdue", "fep_appeal", "fb_later"]),
-    ({"status": "referred"}, ["fb_later"]),
-    ({"status": "appealed"}, ["fep_appeal"]),
-    ({"status": "approved"}, ["fep_overdue", "cigna_soon", "fep_appeal", "fb_later"]),  # not a queue state: ignored
-    ({"due": "overdue"}, ["fep_overdue"]),
-    ({"due": "24h"}, ["fep_overdue", "cigna_soon"]),
-    ({"payer": "bcbs-fep", "due": "overdue"}, ["fep_overdue"]),
-    ({"payer": "cigna", "status": "appealed"}, []),
-], ids=lambda v: "-".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else None)
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"payer": "bcbs-fep"}, ["fep_overdue", "fep_appeal"]),
+        ({"payer": "cigna"}, ["cigna_soon"]),
+        ({"payer": "florida-blue"}, ["fb_later"]),
+        ({"diagnosis": "gout"}, ["cigna_soon"]),
+        ({"diagnosis": "ra"}, ["fep_overdue", "fep_appeal", "fb_later"]),
+        ({"status": "referred"}, ["fb_later"]),
+        ({"status": "appealed"}, ["fep_appeal"]),
+        ({"status": "approved"}, ["fep_overdue", "cigna_soon", "fep_appeal", "fb_later"]),  # not a queue state: ignored
+        ({"due": "overdue"}, ["fep_overdue"]),
+        ({"due": "24h"}, ["fep_overdue", "cigna_soon"]),
+        ({"payer": "bcbs-fep", "due": "overdue"}, ["fep_overdue"]),
+        ({"payer": "cigna", "status": "appealed"}, []),
+    ],
+    ids=lambda v: "-".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else None,
+)
 def test_the_queue_filters(client, reviewer, queue, params, expected):
     login(client, reviewer)
     rows, response = _rows(client, **params)
@@ -135,18 +148,27 @@ def test_the_filters_are_kept_selected(client, reviewer, queue):
     assert 'value="cigna" selected' in page and 'value="overdue" selected' in page
 
 
-def test_the_queue_pages_fifty_at_a_time_without_counting_the_backlog(client, reviewer, prescriber, policy_data,
-                                                                         django_assert_max_num_queries):
+def test_the_queue_pages_fifty_at_a_time_without_counting_the_backlog(
+    client, reviewer, prescriber, policy_data, django_assert_max_num_queries
+):
     from kineret_pa.pa_requests.models import PARequest
     from tests.review.support import pended
 
     first = pended(prescriber)
-    PARequest.objects.bulk_create([
-        PARequest(owner=prescriber, status=PARequest.Status.PENDED, policy_version=first.policy_version,
-                  contract_request=first.contract_request, determination=first.determination,
-                  submitted_at=first.submitted_at, due_at=first.due_at)
-        for _ in range(60)
-    ])
+    PARequest.objects.bulk_create(
+        [
+            PARequest(
+                owner=prescriber,
+                status=PARequest.Status.PENDED,
+                policy_version=first.policy_version,
+                contract_request=first.contract_request,
+                determination=first.determination,
+                submitted_at=first.submitted_at,
+                due_at=first.due_at,
+            )
+            for _ in range(60)
+        ]
+    )
     client.force_login(reviewer)
     page_one = client.get(reverse("review-queue"))
     assert len(page_one.context["page"]) == 50 and page_one.context["page"].has_next

@@ -1,5 +1,6 @@
 """A reviewer's decision: pre-filled from the policy, bounded by it, explained, and safe when two
 reviewers act at once; the request's stored record never moves when policy data is edited."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,13 @@ from kineret_pa.accounts.roles import REVIEWER
 from kineret_pa.pa_requests.models import Notification, PARequest, RequestEvent
 from kineret_pa.pa_requests.selectors import policy_ceiling
 from kineret_pa.pa_requests.services import (
-    MSG_CHANGED, MSG_CONCURRENT, MSG_JUSTIFY, MSG_NOTE, MSG_OVER_LIMIT, MSG_REASONS, MSG_UNKNOWN_CODE,
+    MSG_CHANGED,
+    MSG_CONCURRENT,
+    MSG_JUSTIFY,
+    MSG_NOTE,
+    MSG_OVER_LIMIT,
+    MSG_REASONS,
+    MSG_UNKNOWN_CODE,
     pa_request_decide,
 )
 from kineret_pa.policies.models import CriterionNode, Payer
@@ -82,8 +89,15 @@ def test_approving_an_engine_pended_request_needs_an_override_justification(rc, 
 
 def test_approving_with_the_policys_values_and_a_justification_approves(rc, pa, reviewer, clock):
     clock(2026, 3, 30, 21, 30)  # 01:30 UTC on 31 March
-    response = _post(rc, pa, code="approve", quantity=84, per_days=84, duration_months=12,
-                     justification="Patient turns 18 within the week; treating rheumatologist confirms.")
+    response = _post(
+        rc,
+        pa,
+        code="approve",
+        quantity=84,
+        per_days=84,
+        duration_months=12,
+        justification="Patient turns 18 within the week; treating rheumatologist confirms.",
+    )
     assert response.status_code == 302 and response.url == reverse("review-queue")
     pa.refresh_from_db()
     assert pa.status == S.APPROVED
@@ -96,16 +110,32 @@ def test_approving_with_the_policys_values_and_a_justification_approves(rc, pa, 
 
 
 def test_approving_above_the_policys_limit_is_refused_with_the_limit(rc, pa):
-    response = _post(rc, pa, code="approve", quantity=168, per_days=84, duration_months=12,
-                     note="Double dose requested.", justification="Override.")
+    response = _post(
+        rc,
+        pa,
+        code="approve",
+        quantity=168,
+        per_days=84,
+        duration_months=12,
+        note="Double dose requested.",
+        justification="Override.",
+    )
     assert _errors(response)["quantity"] == [MSG_OVER_LIMIT.format(quantity=84, days=84)]
     assert "limit is 84 syringes per 84 days" in response.content.decode()
     _unchanged(pa)
 
 
 def test_a_higher_rate_over_a_shorter_period_is_also_over_the_limit(rc, pa):
-    response = _post(rc, pa, code="approve", quantity=40, per_days=28, duration_months=12,
-                     note="Monthly fills.", justification="Override.")
+    response = _post(
+        rc,
+        pa,
+        code="approve",
+        quantity=40,
+        per_days=28,
+        duration_months=12,
+        note="Monthly fills.",
+        justification="Override.",
+    )
     assert "quantity" in _errors(response)
     _unchanged(pa)
 
@@ -124,8 +154,16 @@ def test_a_changed_duration_needs_a_note(rc, pa):
 
 def test_a_reduced_quantity_with_a_note_is_a_partial_approval(rc, pa, clock):
     clock(2026, 1, 31, 23, 15)  # 04:15 UTC on 1 February
-    response = _post(rc, pa, code="partial", quantity=56, per_days=84, duration_days=90,
-                     note="Approved for 56 syringes per 84 days, as the chart supports.", justification="Override.")
+    response = _post(
+        rc,
+        pa,
+        code="partial",
+        quantity=56,
+        per_days=84,
+        duration_days=90,
+        note="Approved for 56 syringes per 84 days, as the chart supports.",
+        justification="Override.",
+    )
     assert response.status_code == 302
     pa.refresh_from_db()
     assert (pa.status, pa.approved_quantity, pa.approved_per_days) == (S.PARTIAL, 56, 84)
@@ -162,8 +200,14 @@ def test_a_clause_that_was_met_is_refused_by_the_page(rc, pa):
 
 def test_a_clause_that_was_met_is_refused_by_the_service(pa, reviewer):
     with pytest.raises(ValidationError) as refused:
-        pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="deny",
-                          reasons=[UNMET, MET], note="Mixed reasons.")
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=reviewer,
+            expected_version=0,
+            code="deny",
+            reasons=[UNMET, MET],
+            note="Mixed reasons.",
+        )
     assert refused.value.message_dict["reasons"] == [MSG_REASONS]
     _unchanged(pa)
 
@@ -199,8 +243,12 @@ def test_requesting_information_stops_the_clock_and_the_answer_restarts_it_in_fu
     assert before + dt.timedelta(hours=72) <= pa.due_at <= after + dt.timedelta(hours=72)
 
 
-@pytest.mark.parametrize("urgency, field", [("standard", "standard_review_hours"), ("expedited", "expedited_review_hours")])
-def test_the_restarted_clock_is_the_payers_window_for_the_urgency(client, policy_data, prescriber, reviewer, urgency, field):
+@pytest.mark.parametrize(
+    "urgency, field", [("standard", "standard_review_hours"), ("expedited", "expedited_review_hours")]
+)
+def test_the_restarted_clock_is_the_payers_window_for_the_urgency(
+    client, policy_data, prescriber, reviewer, urgency, field
+):
     pa = pended(prescriber, urgency=urgency)
     assert pa.due_at - pa.submitted_at == dt.timedelta(hours=72 if urgency == "standard" else 24)
     pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="more_info", note="Labs?")
@@ -218,8 +266,9 @@ def test_the_restarted_clock_is_the_payers_window_for_the_urgency(client, policy
 
 @pytest.mark.parametrize("code", ["bogus", "overturn", "uphold", "APPROVE", ""])
 def test_an_unknown_decision_code_is_refused_by_the_page(rc, pa, code):
-    response = _post(rc, pa, code=code, quantity=84, per_days=84, duration_months=12, note="n", justification="j",
-                     reasons=[UNMET])
+    response = _post(
+        rc, pa, code=code, quantity=84, per_days=84, duration_months=12, note="n", justification="j", reasons=[UNMET]
+    )
     assert response.status_code == 200 and "code" in _errors(response)
     _unchanged(pa)
 
@@ -227,8 +276,17 @@ def test_an_unknown_decision_code_is_refused_by_the_page(rc, pa, code):
 @pytest.mark.parametrize("code", ["bogus", "overturn", "uphold", "approved", "denied"])
 def test_an_unknown_decision_code_is_refused_by_the_service(pa, reviewer, code):
     with pytest.raises(ValidationError) as refused:
-        pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code=code,
-                          quantity=84, per_days=84, reasons=[UNMET], note="n", justification="j")
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=reviewer,
+            expected_version=0,
+            code=code,
+            quantity=84,
+            per_days=84,
+            reasons=[UNMET],
+            note="n",
+            justification="j",
+        )
     assert refused.value.message_dict["code"] == [MSG_UNKNOWN_CODE]
     _unchanged(pa)
 
@@ -237,7 +295,8 @@ def test_an_unknown_decision_code_is_refused_by_the_service(pa, reviewer, code):
 
 
 def test_the_second_of_two_concurrent_decisions_is_told_and_keeps_what_was_typed(
-        client, django_user_model, policy_data, prescriber, reviewer):
+    client, django_user_model, policy_data, prescriber, reviewer
+):
     from django.test import Client
 
     pa = pended(prescriber)
@@ -249,12 +308,20 @@ def test_the_second_of_two_concurrent_decisions_is_told_and_keeps_what_was_typed
     seen_second = second_client.get(_url(pa)).context["form"].initial["row_version"]
     assert seen_first == seen_second == 0
 
-    first = first_client.post(_url(pa), {"row_version": seen_first, "code": "deny", "reasons": [UNMET],
-                                         "note": "Under 18."})
+    first = first_client.post(
+        _url(pa), {"row_version": seen_first, "code": "deny", "reasons": [UNMET], "note": "Under 18."}
+    )
     assert first.status_code == 302
 
-    typed = {"row_version": seen_second, "code": "approve", "quantity": "70", "per_days": "84", "duration_months": "6",
-             "note": "Second reviewer's carefully typed note.", "justification": "Second reviewer's justification text."}
+    typed = {
+        "row_version": seen_second,
+        "code": "approve",
+        "quantity": "70",
+        "per_days": "84",
+        "duration_months": "6",
+        "note": "Second reviewer's carefully typed note.",
+        "justification": "Second reviewer's justification text.",
+    }
     response = second_client.post(_url(pa), typed)
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
@@ -290,6 +357,12 @@ def test_stored_answers_policy_version_and_determination_survive_policy_edits(rc
     pa.policy_version.save()
 
     fresh = PARequest.objects.get(pk=pa.pk)
-    assert (fresh.answers, fresh.policy_version_id, fresh.determination, fresh.contract_request, fresh.decision) == stored
+    assert (
+        fresh.answers,
+        fresh.policy_version_id,
+        fresh.determination,
+        fresh.contract_request,
+        fresh.decision,
+    ) == stored
     page = rc.get(_url(pa)).content.decode()
     assert "18 years of age or older" in page and "edited after submission" not in page

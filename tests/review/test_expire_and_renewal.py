@@ -1,4 +1,5 @@
 """Approvals end: the daily command expires them, My requests warns a month ahead, a renewal starts from one."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,10 +97,20 @@ def test_a_pended_request_is_not_flagged(client, policy_data, prescriber):
 # ---------------------------------------------------------------- renewal
 
 ANSWERS = {
-    "policy": {"policy-policy": ["fep-5.70.050"], "policy-plan": ["standard"], "policy-benefit": ["pharmacy"],
-               "policy-request_type": ["initial"], "policy-urgency": ["standard"], "policy-date_of_service": ["2026-06-15"]},
-    "patient": {"patient-patient_name": ["Pat Doe"], "patient-member_id": ["M-1"], "patient-age_years": ["45"],
-                "patient-weight_kg": ["70"]},
+    "policy": {
+        "policy-policy": ["fep-5.70.050"],
+        "policy-plan": ["standard"],
+        "policy-benefit": ["pharmacy"],
+        "policy-request_type": ["initial"],
+        "policy-urgency": ["standard"],
+        "policy-date_of_service": ["2026-06-15"],
+    },
+    "patient": {
+        "patient-patient_name": ["Pat Doe"],
+        "patient-member_id": ["M-1"],
+        "patient-age_years": ["45"],
+        "patient-weight_kg": ["70"],
+    },
     "review": {"review-attestation": ["on"]},
 }
 
@@ -140,16 +151,26 @@ def test_another_prescriber_cannot_renew_my_approval(client, policy_data, prescr
     assert not PARequest.objects.filter(owner=colleague).exists()
 
 
-def test_the_letter_after_a_reviewer_approval_shows_the_approved_quantity_and_the_note(client, prescriber, reviewer, policy_data):
+def test_the_letter_after_a_reviewer_approval_shows_the_approved_quantity_and_the_note(
+    client, prescriber, reviewer, policy_data
+):
     from django.urls import reverse
 
     from kineret_pa.pa_requests.services import pa_request_decide
     from tests.review.support import pended
 
     pa = pended(prescriber)
-    pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=pa.row_version, code="approve", quantity=84,
-                      per_days=84, duration_months=12, note="Turns 18 this month; chart notes attached.",
-                      justification="Age criterion met at the date of service per chart.")
+    pa_request_decide(
+        pa_request_id=pa.pk,
+        reviewer=reviewer,
+        expected_version=pa.row_version,
+        code="approve",
+        quantity=84,
+        per_days=84,
+        duration_months=12,
+        note="Turns 18 this month; chart notes attached.",
+        justification="Age criterion met at the date of service per chart.",
+    )
     client.force_login(prescriber)
     page = client.get(reverse("pa-request-letter", args=[pa.pk])).content.decode()
     assert "84 syringes per 84 days" in page and "Turns 18 this month" in page and "clinical reviewer" in page

@@ -1,5 +1,6 @@
 """Kinds are typed once with their words and keep the values already stored; a decision reads the policy's
 ceiling once and bounds an approval with the engine's own rate comparison; reads are selectors."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,10 +12,17 @@ from kineret_pa.engine.evaluate import rate_within
 from kineret_pa.pa_requests import selectors
 from kineret_pa.pa_requests.models import Decision, PARequest, RequestEvent, ReviewDecisionCode
 from kineret_pa.pa_requests.selectors import (
-    attachment_get_for_user, decision_codes_for, pa_request_get_for_reviewer, pa_request_get_for_user,
+    attachment_get_for_user,
+    decision_codes_for,
+    pa_request_get_for_reviewer,
+    pa_request_get_for_user,
 )
 from kineret_pa.pa_requests.services import (
-    MSG_OVER_LIMIT, STATUS_FOR_DECISION, pa_request_appeal, pa_request_decide, pa_request_withdraw,
+    MSG_OVER_LIMIT,
+    STATUS_FOR_DECISION,
+    pa_request_appeal,
+    pa_request_decide,
+    pa_request_withdraw,
 )
 from tests.admin.forms import login
 
@@ -66,8 +74,14 @@ def test_a_pended_request_stores_the_engines_decision_and_reads_it_in_words(pa):
 
 
 def test_each_step_of_a_requests_life_records_its_kind(pa, reviewer, prescriber):
-    pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="deny", reasons=[UNMET],
-                      note="The patient is 17.")
+    pa_request_decide(
+        pa_request_id=pa.pk,
+        reviewer=reviewer,
+        expected_version=0,
+        code="deny",
+        reasons=[UNMET],
+        note="The patient is 17.",
+    )
     pa.refresh_from_db()
     pa_request_appeal(pa_request=pa, actor=prescriber, note="Turns 18 next week.")
     pa.refresh_from_db()
@@ -78,8 +92,14 @@ def test_each_step_of_a_requests_life_records_its_kind(pa, reviewer, prescriber)
 
 def test_decision_codes_are_a_reviews_until_the_request_is_appealed(pa, reviewer, prescriber):
     assert {c.code for c in decision_codes_for(pa_request=pa)} == {"approve", "partial", "deny", "more_info"}
-    pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="deny", reasons=[UNMET],
-                      note="The patient is 17.")
+    pa_request_decide(
+        pa_request_id=pa.pk,
+        reviewer=reviewer,
+        expected_version=0,
+        code="deny",
+        reasons=[UNMET],
+        note="The patient is 17.",
+    )
     pa.refresh_from_db()
     appealed = pa_request_appeal(pa_request=pa, actor=prescriber, note="Turns 18 next week.")
     assert {c.code for c in decision_codes_for(pa_request=appealed)} == {"overturn", "uphold"}
@@ -100,9 +120,18 @@ def test_one_rate_comparison_allows_the_limits_rate_over_any_period_and_nothing_
 
 def test_a_reviewer_may_approve_the_policys_rate_over_a_shorter_period(client, reviewer, pa):
     login(client, reviewer)
-    response = client.post(reverse("review-detail", args=[pa.pk]), {
-        "row_version": 0, "code": "approve", "quantity": 28, "per_days": 28, "duration_months": 12,
-        "note": "Monthly fills.", "justification": "Patient turns 18 within the week."})
+    response = client.post(
+        reverse("review-detail", args=[pa.pk]),
+        {
+            "row_version": 0,
+            "code": "approve",
+            "quantity": 28,
+            "per_days": 28,
+            "duration_months": 12,
+            "note": "Monthly fills.",
+            "justification": "Patient turns 18 within the week.",
+        },
+    )
     assert response.status_code == 302
     pa.refresh_from_db()
     assert (pa.status, pa.approved_quantity, pa.approved_per_days) == (S.APPROVED, 28, 28)
@@ -118,25 +147,50 @@ def test_a_decision_post_reads_the_policys_ceiling_once(client, reviewer, pa, mo
 
     monkeypatch.setattr(selectors, "quantity_if_covered", counted)
     login(client, reviewer)
-    response = client.post(reverse("review-detail", args=[pa.pk]), {
-        "row_version": 0, "code": "approve", "quantity": 168, "per_days": 84, "duration_months": 12,
-        "note": "Double dose.", "justification": "Override."})
+    response = client.post(
+        reverse("review-detail", args=[pa.pk]),
+        {
+            "row_version": 0,
+            "code": "approve",
+            "quantity": 168,
+            "per_days": 84,
+            "duration_months": 12,
+            "note": "Double dose.",
+            "justification": "Override.",
+        },
+    )
     assert response.context["form"].errors["quantity"] == [MSG_OVER_LIMIT.format(quantity=84, days=84)]
     assert len(calls) == 1
 
 
 def test_the_decide_service_reads_the_ceiling_itself_when_not_given(pa, reviewer):
     # The policy's own grant needs no note: the service compared it with the ceiling it read.
-    done = pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="approve", quantity=84,
-                             per_days=84, justification="Patient turns 18 within the week.")
+    done = pa_request_decide(
+        pa_request_id=pa.pk,
+        reviewer=reviewer,
+        expected_version=0,
+        code="approve",
+        quantity=84,
+        per_days=84,
+        justification="Patient turns 18 within the week.",
+    )
     assert (done.status, done.approved_quantity, done.approved_per_days) == (S.APPROVED, 84, 84)
 
 
 def test_a_ceiling_passed_to_the_decide_service_is_the_one_that_bounds_the_approval(pa, reviewer):
     ceiling = {"approved_quantity": 28, "per_days": 28, "duration": {"months": 6}, "one_time": False}
     with pytest.raises(ValidationError) as refused:
-        pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=0, code="approve", quantity=84,
-                          per_days=28, note="More.", justification="Override.", ceiling=ceiling)
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=reviewer,
+            expected_version=0,
+            code="approve",
+            quantity=84,
+            per_days=28,
+            note="More.",
+            justification="Override.",
+            ceiling=ceiling,
+        )
     assert refused.value.message_dict["quantity"] == [MSG_OVER_LIMIT.format(quantity=28, days=28)]
 
 

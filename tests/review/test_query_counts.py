@@ -5,6 +5,7 @@ adds its rows, the payers and the diagnoses for the filters; a request's page ad
 request, the decision codes, the policy-data revision, its history and its attachments.
 (With two-step sign-in on, as in production, each page adds one query for the device.)
 """
+
 import pytest
 from django.urls import reverse
 
@@ -19,10 +20,18 @@ REVIEW_PAGE_QUERIES = 8
 def backlog(request, prescriber, policy_data):
     first = pended(prescriber)
     if request.param != "one request":
-        copies = dict(owner=prescriber, policy_version=first.policy_version, contract_request=first.contract_request,
-                      determination=first.determination, submitted_at=first.submitted_at, due_at=first.due_at)
-        PARequest.objects.bulk_create([PARequest(status=PARequest.Status.PENDED, **copies) for _ in range(300)]
-                                      + [PARequest(status=PARequest.Status.APPROVED, **copies) for _ in range(300)])
+        copies = dict(
+            owner=prescriber,
+            policy_version=first.policy_version,
+            contract_request=first.contract_request,
+            determination=first.determination,
+            submitted_at=first.submitted_at,
+            due_at=first.due_at,
+        )
+        PARequest.objects.bulk_create(
+            [PARequest(status=PARequest.Status.PENDED, **copies) for _ in range(300)]
+            + [PARequest(status=PARequest.Status.APPROVED, **copies) for _ in range(300)]
+        )
     return first
 
 

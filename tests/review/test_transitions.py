@@ -1,5 +1,6 @@
 """The request's life: every legal move passes, every other is refused in words, through the
 transition table, the services and the prescriber's HTTP actions alike."""
+
 from __future__ import annotations
 
 import itertools
@@ -10,7 +11,11 @@ from django.urls import reverse
 
 from kineret_pa.pa_requests.models import QUEUE_STATUSES, PARequest, RequestEvent
 from kineret_pa.pa_requests.services import (
-    pa_request_answer, pa_request_appeal, pa_request_decide, pa_request_withdraw, pa_requests_expire,
+    pa_request_answer,
+    pa_request_appeal,
+    pa_request_decide,
+    pa_request_withdraw,
+    pa_requests_expire,
 )
 from kineret_pa.pa_requests.transitions import TRANSITIONS, IllegalTransition, transition_check
 from tests.admin.forms import login
@@ -137,9 +142,17 @@ def test_decide_only_on_a_queue_state(policy_data, prescriber, reviewer, status,
     pa = _in_status(prescriber, status)
     before = _snapshot(pa)
     with pytest.raises(IllegalTransition, match="no longer open"):
-        pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=pa.row_version, code=code,
-                          quantity=84, per_days=84, reasons=["Prior-Approval Requirements, Diagnoses 1.a"],
-                          note="Decided.", justification="Override.")
+        pa_request_decide(
+            pa_request_id=pa.pk,
+            reviewer=reviewer,
+            expected_version=pa.row_version,
+            code=code,
+            quantity=84,
+            per_days=84,
+            reasons=["Prior-Approval Requirements, Diagnoses 1.a"],
+            note="Decided.",
+            justification="Override.",
+        )
     assert _snapshot(pa) == before
 
 
@@ -148,8 +161,16 @@ def test_decide_on_a_draft_is_refused(policy_data, prescriber, reviewer):
 
     draft = pa_request_create(owner=prescriber)
     with pytest.raises(IllegalTransition, match="no longer open"):
-        pa_request_decide(pa_request_id=draft.pk, reviewer=reviewer, expected_version=0, code="approve",
-                          quantity=84, per_days=84, note="x", justification="x")
+        pa_request_decide(
+            pa_request_id=draft.pk,
+            reviewer=reviewer,
+            expected_version=0,
+            code="approve",
+            quantity=84,
+            per_days=84,
+            note="x",
+            justification="x",
+        )
     draft.refresh_from_db()
     assert draft.status == S.DRAFT
 
@@ -158,8 +179,16 @@ def test_decide_on_a_draft_is_refused(policy_data, prescriber, reviewer):
 def test_decide_works_on_every_queue_state(policy_data, prescriber, reviewer, status):
     pa = _in_status(prescriber, status)
     code = "overturn" if status == S.APPEALED else "approve"
-    done = pa_request_decide(pa_request_id=pa.pk, reviewer=reviewer, expected_version=pa.row_version, code=code,
-                             quantity=84, per_days=84, duration_months=12, justification="Birthday next week.")
+    done = pa_request_decide(
+        pa_request_id=pa.pk,
+        reviewer=reviewer,
+        expected_version=pa.row_version,
+        code=code,
+        quantity=84,
+        per_days=84,
+        duration_months=12,
+        justification="Birthday next week.",
+    )
     assert done.status == (S.OVERTURNED if status == S.APPEALED else S.APPROVED)
 
 
@@ -191,7 +220,8 @@ HTTP_ACTIONS = [
 
 @pytest.mark.parametrize("url_name, data, statuses", HTTP_ACTIONS, ids=[a[0] for a in HTTP_ACTIONS])
 def test_an_illegal_action_through_the_page_shows_a_message_and_changes_nothing(
-        client, policy_data, prescriber, url_name, data, statuses):
+    client, policy_data, prescriber, url_name, data, statuses
+):
     login(client, prescriber)
     for status in statuses:
         pa = _in_status(prescriber, status)
@@ -214,11 +244,15 @@ def test_a_legal_action_through_the_page_moves_the_request(client, policy_data, 
     assert RequestEvent.objects.filter(pa_request=pa, kind="withdrawn", actor=prescriber).exists()
 
 
-def test_a_decision_on_a_closed_request_through_the_review_page_shows_a_message(client, policy_data, prescriber, reviewer):
+def test_a_decision_on_a_closed_request_through_the_review_page_shows_a_message(
+    client, policy_data, prescriber, reviewer
+):
     pa = _in_status(prescriber, S.APPROVED)
     login(client, reviewer)
-    response = client.post(reverse("review-detail", args=[pa.pk]),
-                           {"code": "more_info", "note": "Send labs.", "row_version": pa.row_version})
+    response = client.post(
+        reverse("review-detail", args=[pa.pk]),
+        {"code": "more_info", "note": "Send labs.", "row_version": pa.row_version},
+    )
     assert response.status_code == 200
     assert any("no longer open" in str(m) or "cannot become" in str(m) for m in response.context["messages"])
     pa.refresh_from_db()

@@ -1,4 +1,5 @@
 """Attachments are checked by content and size, stored outside the static files, downloaded as attachments."""
+
 from __future__ import annotations
 
 import struct
@@ -24,8 +25,13 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 def _png() -> bytes:
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -43,8 +49,11 @@ def pa(policy_data, prescriber):
 
 
 def _attach(client, pa, name, content, description="chart notes"):
-    return client.post(reverse("pa-request-attach", args=[pa.pk]),
-                       {"file": SimpleUploadedFile(name, content), "description": description}, follow=True)
+    return client.post(
+        reverse("pa-request-attach", args=[pa.pk]),
+        {"file": SimpleUploadedFile(name, content), "description": description},
+        follow=True,
+    )
 
 
 def _messages(response):
@@ -55,14 +64,19 @@ def _stored_files(root: Path):
     return [p for p in Path(root).rglob("*") if p.is_file()] if Path(root).exists() else []
 
 
-@pytest.mark.parametrize("name, content, content_type", [
-    ("labs.pdf", PDF, "application/pdf"),
-    ("xray.png", _png(), "image/png"),
-    ("rash.jpg", JPEG, "image/jpeg"),
-    ("scan-without-extension", PDF, "application/pdf"),  # the content decides, not the name
-    ("photo.pdf", _png(), "image/png"),
-])
-def test_pdf_png_and_jpeg_are_accepted_with_the_sniffed_type(client, prescriber, pa, media_root, name, content, content_type):
+@pytest.mark.parametrize(
+    "name, content, content_type",
+    [
+        ("labs.pdf", PDF, "application/pdf"),
+        ("xray.png", _png(), "image/png"),
+        ("rash.jpg", JPEG, "image/jpeg"),
+        ("scan-without-extension", PDF, "application/pdf"),  # the content decides, not the name
+        ("photo.pdf", _png(), "image/png"),
+    ],
+)
+def test_pdf_png_and_jpeg_are_accepted_with_the_sniffed_type(
+    client, prescriber, pa, media_root, name, content, content_type
+):
     login(client, prescriber)
     response = _attach(client, pa, name, content)
     assert "Document attached." in _messages(response)
@@ -77,13 +91,16 @@ def test_pdf_png_and_jpeg_are_accepted_with_the_sniffed_type(client, prescriber,
     assert event.data["name"] == name and event.actor == prescriber
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("notes.pdf", b"These are my chart notes, typed as plain text.\n", MSG_TYPE),
-    ("page.html", b"<!doctype html><html><body><script>alert(1)</script></body></html>", MSG_TYPE),
-    ("page.pdf", b"<html><body>not a pdf</body></html>", MSG_TYPE),
-    ("labs.pdf", b"  %PDF-1.4 with leading spaces", MSG_TYPE),
-    ("image.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', MSG_TYPE),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("notes.pdf", b"These are my chart notes, typed as plain text.\n", MSG_TYPE),
+        ("page.html", b"<!doctype html><html><body><script>alert(1)</script></body></html>", MSG_TYPE),
+        ("page.pdf", b"<html><body>not a pdf</body></html>", MSG_TYPE),
+        ("labs.pdf", b"  %PDF-1.4 with leading spaces", MSG_TYPE),
+        ("image.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', MSG_TYPE),
+    ],
+)
 def test_other_content_is_refused_and_nothing_is_stored(client, prescriber, pa, media_root, name, content, message):
     login(client, prescriber)
     response = _attach(client, pa, name, content)
@@ -175,7 +192,9 @@ def test_a_png_named_pdf_downloads_as_a_png(client, prescriber, pa):
 
 @pytest.mark.parametrize("who", ["colleague", "policy_staff", "another_prescriber"])
 def test_nobody_else_downloads_it(client, django_user_model, colleague, policy_staff, attached, who):
-    user = {"colleague": colleague, "policy_staff": policy_staff}.get(who) or _user(django_user_model, "dr_third", PRESCRIBER)
+    user = {"colleague": colleague, "policy_staff": policy_staff}.get(who) or _user(
+        django_user_model, "dr_third", PRESCRIBER
+    )
     login(client, user)
     assert _download(client, attached).status_code == 404
 

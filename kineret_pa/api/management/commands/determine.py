@@ -1,4 +1,5 @@
 """`manage.py determine FILE|-`: the determination contract on the command line."""
+
 from __future__ import annotations
 
 import json
