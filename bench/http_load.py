@@ -264,6 +264,19 @@ def stop(process: subprocess.Popen | None) -> None:
         process.wait(timeout=5)
 
 
+# The determination the benchmark sends (warm-up and wrk): a Cigna request within the base limit (approved).
+API_BODY = json.dumps(
+    {
+        "policy": "cigna-dqm008",
+        "date_of_service": "2026-06-15",
+        "patient": {"age_years": 40, "weight_kg": 70.0},
+        "diagnosis": "ra",
+        "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
+        "car_t_therapy": False,
+    }
+)
+
+
 def warm(port: int, sessions: dict) -> None:
     """Compile catalog and snapshots in every worker before measuring."""
     for _ in range(20):
@@ -271,16 +284,7 @@ def warm(port: int, sessions: dict) -> None:
         conn.request(
             "POST",
             "/api/v1/determinations",
-            body=json.dumps(
-                {
-                    "policy": "cigna-dqm008",
-                    "date_of_service": "2026-06-15",
-                    "patient": {"age_years": 40, "weight_kg": 70.0},
-                    "diagnosis": "ra",
-                    "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
-                    "car_t_therapy": False,
-                }
-            ),
+            body=API_BODY,
             headers={
                 "X-Forwarded-Proto": "https",
                 "Content-Type": "application/json",
@@ -400,17 +404,6 @@ def stats_read(path: Path, seconds: int) -> dict:
 
 # ------------------------------------------------------------------ wrk: single-request ratios
 
-# The determination wrk sends: the same Cigna request warm() uses, within the base limit (approved).
-WRK_API_BODY = json.dumps(
-    {
-        "policy": "cigna-dqm008",
-        "date_of_service": "2026-06-15",
-        "patient": {"age_years": 40, "weight_kg": 70.0},
-        "diagnosis": "ra",
-        "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
-        "car_t_therapy": False,
-    }
-)
 WRK_LUA = """wrk.method = "{method}"
 wrk.body = {body}
 wrk.headers["X-Forwarded-Proto"] = "https"
@@ -426,7 +419,7 @@ def wrk_run(port: int, scenario: str, connections: int, seconds: int, token: str
     if scenario == "api":
         script = WRK_LUA.format(
             method="POST",
-            body=json.dumps(WRK_API_BODY),
+            body=json.dumps(API_BODY),
             headers='wrk.headers["Content-Type"] = "application/json"\n'
             f'wrk.headers["Authorization"] = "Bearer {token}"',
         )

@@ -93,3 +93,16 @@ def test_the_list_pages_fifty_at_a_time_newest_first(owner_client, owner):
     last = owner_client.get(LIST, {"page": 3})
     assert len(last.context["page"]) == 5 and not last.context["page"].has_next
     assert owner_client.get(LIST, {"page": "x"}).status_code == 200
+
+
+def test_a_decided_request_shows_no_due_time(owner_client, submitted):
+    pended = submitted("fep_pended")
+    due = "due " + localtime(pended.due_at).strftime("%Y-%m-%d %H:%M")
+    assert due in text(owner_client.get(LIST))
+    # A reviewer approves it: the clock has stopped, so the list no longer shows when it was due.
+    PARequest.objects.filter(pk=pended.pk).update(status=PARequest.Status.APPROVED)
+
+    body = text(owner_client.get(LIST))
+
+    assert "Approved" in body
+    assert due not in body
