@@ -57,6 +57,14 @@
     };
     [perKg, mg, days].forEach(function (el) { if (el) { el.addEventListener("input", calc); } });
     qty.addEventListener("input", function () { qty.dataset.auto = "0"; });
+    // A page shown again (e.g. after the dose was refused) keeps following the calculator when its quantity is
+    // the calculator's own figure for the dose shown: only a figure the prescriber typed stays put.
+    var strength0 = help ? parseFloat(help.dataset.strengthMg) : NaN;
+    var dose0 = parseFloat(mg.value), d0 = parseInt(days.value, 10);
+    if (!qty.value || (strength0 > 0 && dose0 > 0 && d0 > 0 &&
+        parseInt(qty.value, 10) === Math.max(1, Math.ceil(dose0 / strength0 - 1e-9)) * d0)) {
+      qty.dataset.auto = "1";
+    }
     calc();
   }
 })();

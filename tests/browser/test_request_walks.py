@@ -442,3 +442,35 @@ def test_fields_and_steps_follow_the_chosen_policy(page, live_server):
     next_(page, "Screening and safety")
     expect(page.get_by_role("group", name="tuberculosis")).to_be_visible()
     expect(page.get_by_role("group", name="CAR T-cell therapy")).to_have_count(0)
+
+
+def test_after_a_refused_dose_the_quantity_follows_the_calculator_again(page, live_server, prescriber):
+    sign_in(page, live_server)
+    start_request(page)
+    fill_policy_step(page, CIGNA)
+    fill_patient(page, 40, None)
+    fill_diagnosis(page, "M05.79", then="Screening and safety")
+    answer_all(page, {"CAR T-cell therapy": "No"}, then="Dose and quantity")
+    quantity = page.get_by_label("Syringes requested for the days supply")
+    # 5,000 mg/day is over the form's 2,000 mg/day: the calculator fills 50 a day × 28 = 1,400 before the refusal.
+    page.get_by_label("Daily dose (mg/day)").fill("5000")
+    expect(quantity).to_have_value("1400")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Ensure this value is less than or equal to 2000")).to_be_visible()
+    # The page shown again still follows the calculator: the corrected dose gives 28, not the stale 1,400.
+    page.get_by_label("Daily dose (mg/day)").fill("100")
+    expect(page.locator("#dose-calculation")).to_have_text("100 mg/day → 1 syringe/day → 28 syringes for 28 days.")
+    expect(quantity).to_have_value("28")
+
+
+def test_a_quantity_the_prescriber_typed_is_kept_when_the_dose_changes(page, live_server, prescriber):
+    sign_in(page, live_server)
+    start_request(page)
+    fill_policy_step(page, CIGNA)
+    fill_patient(page, 40, None)
+    fill_diagnosis(page, "M05.79", then="Screening and safety")
+    answer_all(page, {"CAR T-cell therapy": "No"}, then="Dose and quantity")
+    quantity = page.get_by_label("Syringes requested for the days supply")
+    quantity.fill("20")
+    page.get_by_label("Daily dose (mg/day)").fill("100")
+    expect(quantity).to_have_value("20")
