@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -121,4 +122,32 @@ def review_queue(*, reviewer: AbstractBaseUser, filters: Mapping[str, str]) -> Q
         "policy_version__policy__code",
         "policy_version__policy__payer__name",
         diagnosis=KeyTextTransform("diagnosis", "contract_request"),
+    )
+
+
+# An adverse determination carries the payer's appeal rights; an upheld appeal, those of the next level.
+APPEALABLE_STATUSES = {PARequest.Status.DENIED, PARequest.Status.PARTIAL, PARequest.Status.UPHELD}
+MSG_APPEAL_CONTACT_DEFAULT = "Call the member services number on the back of the member's ID card."
+
+
+@dataclass(frozen=True)
+class AppealRights:
+    window_days: int
+    deadline: dt.date
+    contact: str
+    payer: str
+
+
+def appeal_rights_for(*, pa_request: PARequest) -> AppealRights | None:
+    """What a letter says about appealing: the payer's window counted from the local date of the decision, and
+    the payer's contact (both payer data edited in the admin). None when the decision is not adverse."""
+    if pa_request.status not in APPEALABLE_STATUSES:
+        return None
+    payer = pa_request.policy_version.policy.payer
+    decided = timezone.localdate(pa_request.decided_at or pa_request.submitted_at)
+    return AppealRights(
+        window_days=payer.appeal_window_days,
+        deadline=decided + dt.timedelta(days=payer.appeal_window_days),
+        contact=payer.appeal_contact.strip() or MSG_APPEAL_CONTACT_DEFAULT,
+        payer=payer.name,
     )

@@ -25,7 +25,7 @@ from . import forms as f
 from .models import APPROVED_STATUSES, Decision, PARequest, PrescriberProfile
 from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
-from .selectors import pa_request_get_for_user
+from .selectors import appeal_rights_for, pa_request_get_for_user
 from .services import (
     STATUS_FOR_DECISION,
     SubmitError,
@@ -478,6 +478,8 @@ def request_letter(request, pk):
             "words": decision_words(pa),
             "determination": pa.determination,
             "last_decision": pa.last_decision,
+            "unmet": [r for r in (pa.determination or {}).get("reasons", []) if not r.get("met")],
+            "appeal": appeal_rights_for(pa_request=pa),
         },
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -41,6 +42,17 @@ class Payer(models.Model):
     # Decision clocks for drug coverage determinations (Medicare Part D: 72 h standard, 24 h expedited).
     standard_review_hours = models.PositiveSmallIntegerField(default=72)
     expedited_review_hours = models.PositiveSmallIntegerField(default=24)
+    # Printed on every letter that denies or reduces a request: the appeal rights are the payer's, not ours.
+    appeal_window_days = models.PositiveSmallIntegerField(
+        default=180,
+        validators=[MinValueValidator(1)],
+        help_text="Days from the decision within which the member or prescriber may appeal (e.g. 180).",
+    )
+    appeal_contact = models.TextField(
+        blank=True,
+        help_text="How to appeal, as printed on letters: phone, fax, mailing address or portal. "
+        "Blank: letters send the member to the number on their ID card.",
+    )
 
     class Meta:
         ordering = ["name"]

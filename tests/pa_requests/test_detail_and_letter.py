@@ -1,5 +1,7 @@
 """The determination page and the printable letter: what they say, and who may open them."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -126,3 +128,47 @@ def test_anonymous_visitor_cannot_open_a_step(client, draft):
     response = client.get(step_url(draft, "policy"))
 
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def _decided_at(pa, when):
+    from kineret_pa.pa_requests.models import PARequest
+
+    PARequest.objects.filter(pk=pa.pk).update(decided_at=when)
+
+
+# 01:30 UTC on 30 June is 21:30 on 29 June in New York: the letter counts from the local date.
+DECIDED = dt.datetime(2026, 6, 30, 1, 30, tzinfo=dt.UTC)
+
+
+def test_a_reduced_approval_letter_gives_the_unmet_criterion_and_the_appeal_deadline(owner_client, submitted):
+    pa = submitted("cigna_partial")
+    _decided_at(pa, DECIDED)
+
+    body = text(owner_client.get(letter(pa)))
+
+    assert "Why: the criteria not met" in body
+    assert "Drug Quantity Limits" in body
+    assert "Your right to appeal" in body
+    assert "within 180 days, that is by 2026-12-26" in body  # 29 June + 180 days, counted by hand
+    assert "Call the member services number on the back of the member's ID card." in body
+
+
+def test_the_appeal_window_and_contact_are_the_payers_data(owner_client, submitted):
+    from kineret_pa.policies.models import Payer
+
+    pa = submitted("cigna_partial")
+    _decided_at(pa, DECIDED)
+    Payer.objects.filter(slug="cigna").update(appeal_window_days=60, appeal_contact="Fax appeals to 1-800-555-0100")
+
+    body = text(owner_client.get(letter(pa)))
+
+    assert "within 60 days, that is by 2026-08-28" in body
+    assert "How to appeal: Fax appeals to 1-800-555-0100" in body
+
+
+def test_an_approval_letter_has_no_appeal_section(owner_client, submitted):
+    pa = submitted("cigna_approved")
+
+    body = text(owner_client.get(letter(pa)))
+
+    assert "Your right to appeal" not in body and "Why: the criteria not met" not in body
