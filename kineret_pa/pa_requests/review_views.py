@@ -174,6 +174,7 @@ def review_detail(request, pk):
             "form": form,
             "facts": contract_rows(pa.contract_request),
             "determination": pa.determination,
+            "unmet": unmet,
             "events": pa.events.select_related("actor"),
             "attachments": pa.attachments.all(),
             "open": (pa.status in QUEUE_STATUSES or clashed) and not own,  # after a clash the typed entries stay
