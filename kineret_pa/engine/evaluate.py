@@ -35,6 +35,31 @@ _NEGATED = {MET: NOT_MET, NOT_MET: MET}  # NOT keeps refer and na as they are
 _LEAF_EVALUATORS = {kind: leaf.evaluate for kind, leaf in LEAF_KINDS.items() if leaf.evaluate is not None}
 
 
+def _fact_value(node: Node, req: Request) -> tuple[type, Any]:
+    value = req.facts.get(node.params["fact"])
+    return value.__class__, value  # the class too: True and 1 are equal keys, but show differently
+
+
+def _answer_value(node: Node, req: Request) -> tuple[type, Any]:
+    value = req.answers.get(node.params["question"])
+    return value.__class__, value
+
+
+def _concomitant_value(node: Node, req: Request) -> tuple[int, ...]:
+    return req.concomitant_drugs
+
+
+# The leaf kinds whose result depends on nothing but their node, the snapshot and one value of the request (what
+# the function returns): the result is made once per snapshot, node and value and shared by later requests, as
+# an answer such as "TB test negative" recurs from request to request. Read the evaluator before adding a kind.
+_LEAF_VALUES = {
+    "fact_in": _fact_value,
+    "number_compare": _fact_value,
+    "answer_is": _answer_value,
+    "no_concomitant_from": _concomitant_value,
+}
+
+
 @dataclass(slots=True)
 class Result:
     node: Node
@@ -42,6 +67,9 @@ class Result:
     detail: str = ""
     children: tuple[Result, ...] = ()
     missing: tuple[str, ...] = ()  # blank facts this leaf looked at
+    # What show() makes of this result, made on first use: a result shared between requests (static_results,
+    # _LEAF_VALUES) then makes its Reason once. It depends on nothing but the result itself.
+    reason: Reason | None = None
 
 
 class Reason(NamedTuple):
@@ -56,8 +84,9 @@ class Reason(NamedTuple):
         return {"clause": self.clause, "met": self.met, "text": self.text, "detail": self.detail}
 
 
-@dataclass(frozen=True, slots=True)
-class Determination:
+class Determination(NamedTuple):
+    # A named tuple rather than a frozen dataclass, like Reason: one per request, and a frozen dataclass's
+    # __init__ sets its eight fields one object.__setattr__ call at a time.
     decision: str
     approved_quantity: int | None
     per_days: int | None
@@ -88,6 +117,9 @@ class Cap:
     words: str
     refer: bool = False
     base_suffices: bool = False
+
+
+_LEAF_RESULTS = ("leaf results",)  # the key, in Snapshot.memo, of the _LEAF_VALUES leaves' shared results
 
 
 class _NotStatic(Exception):
@@ -135,6 +167,9 @@ class Evaluation:
         self.cache: dict[str, Result] = {}
         # Shared by every evaluation of this snapshot and diagnosis; looked up after this request's own results.
         self.static = static_results(snap, req.diagnosis) if static is None else static
+        # The _LEAF_VALUES leaves' results by (key, value), shared by every evaluation of this snapshot.
+        leaves = snap.memo.get(_LEAF_RESULTS)
+        self.leaves: dict[tuple, Result] = snap.memo.setdefault(_LEAF_RESULTS, {}) if leaves is None else leaves
         self.missing: dict[str, None] = {}
         self.reasons: list[Reason] = []
         self.shown: set[str] = set()
@@ -151,8 +186,12 @@ class Evaluation:
         # Leaves are most of the calls: one dict lookup instead of the chain of kind tests.
         evaluate = _LEAF_EVALUATORS.get(kind)
         if evaluate is not None:
-            status, detail, missing = evaluate(node, self)
-            result = Result(node, status, detail, (), missing)
+            value_of = _LEAF_VALUES.get(kind)
+            if value_of is None:
+                status, detail, missing = evaluate(node, self)
+                result = Result(node, status, detail, (), missing)
+            else:
+                result = self._leaf_by_value(node, evaluate, value_of)
         elif kind == "all":
             result = self._all(node)
         elif kind == "any":
@@ -171,6 +210,22 @@ class Evaluation:
             status, detail, missing = LEAF_KINDS[kind].evaluate(node, self)
             result = Result(node, status, detail, (), missing)
         cache[key] = result
+        return result
+
+    def _leaf_by_value(self, node: Node, evaluate, value_of) -> Result:
+        """A _LEAF_VALUES leaf's result, from the snapshot's memo of them when this value was seen before."""
+        results = self.leaves
+        memo_key = (node.key, value_of(node, self.req))
+        try:
+            result = results.get(memo_key)
+        except TypeError:  # an unhashable value (a hand-made request's list): evaluated, not remembered
+            status, detail, missing = evaluate(node, self)
+            return Result(node, status, detail, (), missing)
+        if result is None:
+            status, detail, missing = evaluate(node, self)
+            result = Result(node, status, detail, (), missing)
+            if len(results) < MEMO_MAX:  # bounded, like the snapshot's other memos
+                results[memo_key] = result
         return result
 
     def _all(self, node: Node) -> Result:
@@ -272,7 +327,10 @@ class Evaluation:
             if node.gate or key in shown:
                 continue
             add(key)
-            append(Reason(node.clause, status == MET, node.text, result.detail))
+            reason = result.reason
+            if reason is None:
+                reason = result.reason = Reason(node.clause, status == MET, node.text, result.detail)
+            append(reason)
             if result.missing:
                 for path in result.missing:
                     missing[path] = None
@@ -403,16 +461,10 @@ def determine(snap: Snapshot, req: Request) -> Determination:
         decision, quantity, per_days, one_time, chosen = _quantity(ev)
 
     duration = _duration(snap, req, chosen) if decision in ("approve", "partial") else None
-    return Determination(
-        decision=decision,
-        approved_quantity=quantity,
-        per_days=per_days,
-        one_time=one_time,
-        duration=duration,
-        policy={"code": snap.policy_code, "version": snap.version_label, "title": snap.policy_title},
-        reasons=tuple(ev.reasons),
-        missing=tuple(ev.missing),
-    )
+    policy = {"code": snap.policy_code, "version": snap.version_label, "title": snap.policy_title}
+    # Positional, in the fields' order (decision, approved_quantity, per_days, one_time, duration, policy, reasons,
+    # missing): a named tuple's __new__ takes keywords at a cost.
+    return Determination(decision, quantity, per_days, one_time, duration, policy, tuple(ev.reasons), tuple(ev.missing))
 
 
 def _quantity(ev: Evaluation):

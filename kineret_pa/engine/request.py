@@ -446,16 +446,5 @@ def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Reque
 
     if errors:
         return None, dict(errors)
-    return (
-        Request(
-            policy=policy.strip(),
-            date_of_service=date_of_service,
-            diagnosis=diagnosis,
-            facts=facts,
-            icd10=icd10,
-            prior_therapies=trials,
-            concomitant_drugs=concomitant,
-            answers=answers,
-        ),
-        {},
-    )
+    # Positional, in the fields' order: a named tuple's __new__ takes keywords at a cost.
+    return Request(policy.strip(), date_of_service, diagnosis, facts, icd10, trials, concomitant, answers), {}
