@@ -12,7 +12,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_resolver, get_urlconf
 from django.utils.cache import patch_cache_control
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -134,17 +134,35 @@ class TokenApiMiddleware:
     answers it). Anything that carries cookies (a browser, signed in or not) takes the whole stack as before.
     """
 
+    MATCHES_KEPT = 8
+
     def __init__(self, get_response):
         self.get_response = get_response
+        # A token-API path without arguments → (the URL resolver, its match): resolving costs more than the view's
+        # JSON. Kept for a few such paths only, and only while the URLconf is the same (tests may swap it).
+        self.matches = {}
+
+    def token_api_match(self, path: str):
+        """The path's match if it is a @token_api view's, else None: as django.urls.resolve, remembered."""
+        resolver = get_resolver(get_urlconf())
+        kept = self.matches.get(path)
+        if kept is not None and kept[0] is resolver:
+            return kept[1]
+        try:
+            match = resolver.resolve(path)
+        except Resolver404:
+            return None
+        if not getattr(match.func, "token_api", False):
+            return None
+        if not match.args and not match.kwargs and (path in self.matches or len(self.matches) < self.MATCHES_KEPT):
+            self.matches[path] = (resolver, match)
+        return match
 
     def __call__(self, request):
         meta = request.META
         if meta.get("HTTP_AUTHORIZATION") and not meta.get("HTTP_COOKIE"):
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                match = None
-            if match is not None and getattr(match.func, "token_api", False):
+            match = self.token_api_match(request.path_info)
+            if match is not None:
                 request.resolver_match = match
                 try:
                     response = match.func(request, *match.args, **match.kwargs)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
@@ -27,8 +28,17 @@ MSG_TOO_BIG = "The body is too large."
 MSG_TOO_DEEP = "The body is nested too deeply."
 
 
-def errors_response(errors: dict[str, list[str]], status: int = 400, **headers) -> JsonResponse:
-    response = JsonResponse({"errors": errors}, status=status, json_dumps_params={"ensure_ascii": False})
+# Made once, not per call as json.dumps with options does: JsonResponse's encoder, so the same bytes.
+_ENCODER = DjangoJSONEncoder(ensure_ascii=False)
+
+
+def json_response(data: dict, status: int = 200) -> HttpResponse:
+    """JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False}), byte for byte."""
+    return HttpResponse(_ENCODER.encode(data), content_type="application/json", status=status)
+
+
+def errors_response(errors: dict[str, list[str]], status: int = 400, **headers) -> HttpResponse:
+    response = json_response({"errors": errors}, status)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -39,10 +49,10 @@ class _CsrfCheck(CsrfViewMiddleware):
         return reason
 
 
-def _authenticate(request) -> tuple[PolicyData | None, JsonResponse | None]:
+def _authenticate(request) -> tuple[PolicyData | None, HttpResponse | None]:
     """(the policy data in force, or None; error response, or None). A token's query reads the revision too;
     a browser session reads it on its own. Bearer tokens need no CSRF; a browser session does."""
-    header = request.headers.get("Authorization", "")
+    header = request.META.get("HTTP_AUTHORIZATION", "")  # request.headers would copy every header first
     if header:
         scheme, _, raw = header.partition(" ")
         caller = api_caller_get(raw_token=raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
@@ -64,6 +74,14 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _json_loads(body: bytes):
+    """json.loads(body, parse_constant=_reject_constant), with its decoder made once."""
+    return _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+
+
 @token_api  # a bearer-token call skips the browser's middleware (kineret_pa.middleware.TokenApiMiddleware)
 @csrf_exempt
 def determinations(request):
@@ -75,7 +93,7 @@ def determinations(request):
     if request.content_type != "application/json":
         return errors_response({"request": [MSG_CONTENT_TYPE]})
     try:
-        data = json.loads(request.body, parse_constant=_reject_constant)
+        data = _json_loads(request.body)
     except RequestDataTooBig:
         return errors_response({"request": [MSG_TOO_BIG]})
     except RecursionError:  # json.loads recurses once per level of nesting
@@ -85,7 +103,7 @@ def determinations(request):
     determination, _, errors = determination_compute(data=data, policy_data=policy_data)
     if errors:
         return errors_response(errors)
-    return JsonResponse(determination.as_dict(), json_dumps_params={"ensure_ascii": False})
+    return json_response(determination.as_dict())
 
 
 def openapi(request):

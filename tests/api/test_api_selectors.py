@@ -1,5 +1,9 @@
 """The API's caller and policy data come from the token's one query."""
 
+import pytest
+from django.db import connection
+from django.utils import timezone
+
 from kineret_pa.accounts.models import ApiToken
 from kineret_pa.api.selectors import api_caller_get
 from kineret_pa.policies.models import PolicyDataRevision
@@ -25,3 +29,29 @@ def test_no_revision_row_reads_as_the_revision_none(policy_data, prescriber):
 
 def test_an_unknown_token_is_no_caller(policy_data):
     assert api_caller_get(raw_token="kpa_not-a-token") is None
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_token_query_is_prepared_once_and_still_sees_a_revocation(policy_data, prescriber):
+    token, raw = ApiToken.issue(user=prescriber, name="practice system")
+    for _ in range(3):
+        assert api_caller_get(raw_token=raw) is not None
+    assert sum("key_hash" in statement for statement in _prepared_statements()) == 1
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert api_caller_get(raw_token=raw) is None  # a plan is kept, never a row
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_behind_a_transaction_pooler_the_token_query_is_not_prepared(policy_data, prescriber, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # nothing prepared on this connection (the test's rollback resets psycopg's)
+    raw = ApiToken.issue(user=prescriber, name="practice system")[1]
+    assert api_caller_get(raw_token=raw) is not None
+    assert not any("key_hash" in statement for statement in _prepared_statements())

@@ -8,8 +8,8 @@ from tests.admin.forms import login
 @pytest.mark.parametrize(
     ("who", "link"),
     [
-        ("reviewer", "Review queue"),
-        ("policy_staff", "Policy data"),
+        ("reviewer", "Requests waiting for your review"),
+        ("policy_staff", "Payers, policies and criteria"),
     ],
 )
 def test_home_offers_the_users_own_work_and_no_developer_notes(client, request, policy_data, who, link):
