@@ -15,7 +15,7 @@ from kineret_pa.engine.facts import (
     TRIAL_MONTHS,
     NumberFact,
 )
-from kineret_pa.engine.needs import _static
+from kineret_pa.engine.needs import limit_may_apply
 from kineret_pa.engine.request import ICD10_RE, MAX_ITEMS, MAX_TEXT
 from kineret_pa.engine.snapshot import Catalog, Snapshot
 
@@ -60,17 +60,12 @@ def date_pattern(start: dt.date, end: dt.date) -> str:
 
 def weight_required(snap: Snapshot, diagnosis: str) -> bool:
     """Whether a weight-based quantity limit may apply to the diagnosis (the engine then refuses a blank weight)."""
-    scope = {diagnosis, *snap.catalog.diagnoses[diagnosis].ancestors}
-    for limit in snap.limits:
-        if limit.kind not in ("per_kg", "weight_table") or (limit.diagnoses and not limit.diagnoses & scope):
-            continue
-        if limit.condition:
-            condition = snap.nodes[limit.condition]
-            gate = condition.children[0] if condition.children and condition.children[0].gate else condition
-            if _static(gate, snap, diagnosis) is False:
-                continue
-        return True
-    return False
+    # Any request type: the schema cannot tell which one a body will name.
+    return any(
+        limit.kind in ("per_kg", "weight_table") and limit_may_apply(snap, limit, diagnosis)
+        for request_type in ENUM_FACTS["request_type"].values
+        for limit in snap.limits_for(request_type=request_type, diagnosis=diagnosis)
+    )
 
 
 def _diagnosis_branches(catalog: Catalog, snapshots: dict[str, Snapshot]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ in the admin changes the form too.
 
 from __future__ import annotations
 
-from .snapshot import Node, Snapshot
+from .snapshot import Node, QuantityLimitSnap, Snapshot
 from .vocabulary import LEAF_KINDS
 
 
@@ -51,6 +51,15 @@ def _walk(node: Node, snap: Snapshot, diagnosis: str | None, facts: set[str], se
         _walk(child, snap, diagnosis, facts, seen)
 
 
+def limit_may_apply(snap: Snapshot, limit: QuantityLimitSnap, diagnosis: str | None) -> bool:
+    """False when the limit is an exception whose condition is gated on a diagnosis this one cannot be."""
+    if not limit.condition:
+        return True
+    condition = snap.nodes[limit.condition]
+    gate = condition.children[0] if condition.children and condition.children[0].gate else condition
+    return _static(gate, snap, diagnosis) is not False
+
+
 def facts_needed(snap: Snapshot, *, diagnosis: str | None, request_type: str) -> frozenset[str]:
     """Dotted fact paths the criteria and limits may look at (all diagnoses when None)."""
     facts: set[str] = set()
@@ -60,11 +69,9 @@ def facts_needed(snap: Snapshot, *, diagnosis: str | None, request_type: str) ->
         _walk(root, snap, diagnosis, facts, seen)
     for limit in snap.limits_for(request_type=request_type, diagnosis=diagnosis):
         if limit.condition:
-            condition = snap.nodes[limit.condition]
-            gate = condition.children[0] if condition.children and condition.children[0].gate else condition
-            if _static(gate, snap, diagnosis) is False:
+            if not limit_may_apply(snap, limit, diagnosis):
                 continue  # an exception that cannot apply to this diagnosis
-            _walk(condition, snap, diagnosis, facts, seen)
+            _walk(snap.nodes[limit.condition], snap, diagnosis, facts, seen)
         if limit.kind != "none":
             facts.update(("dose.quantity", "dose.days_supply"))
         if limit.channels or limit.kind == "weight_table":
