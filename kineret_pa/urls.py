@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import views
 from .accounts import otp_views
-from .pa_requests import metrics, review_views
+from .pa_requests import impact_views, metrics, review_views
 from .pa_requests import views as pa_views
 
 admin.site.site_header = "Kineret PA — policy data"
@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/otp/setup/", otp_views.setup, name="otp-setup"),
     path("accounts/otp/verify/", otp_views.verify, name="otp-verify"),
     path("admin/", admin.site.urls),
+    path("policy/versions/<int:pk>/impact/", impact_views.version_impact, name="policy-impact"),
+    path("policy/", include("kineret_pa.policies.urls")),
     path("api/", include("kineret_pa.api.urls")),
     path("requests/", include("kineret_pa.pa_requests.urls")),
     path("profile/", pa_views.profile_edit, name="profile"),

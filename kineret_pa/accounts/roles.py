@@ -83,3 +83,25 @@ def prescriber_required(view):
         return view(request, *args, **kwargs)
 
     return login_required(checked)
+
+
+# ------------------------------------------------------------------ the policy-staff role
+
+MSG_POLICY_STAFF_ONLY = "These pages are for policy staff: your account does not have the policy-staff role."
+
+
+def user_is_policy_staff(user) -> bool:
+    """Policy staff draft, check and publish policy versions; the permission to change versions is the role's."""
+    return user.is_authenticated and user.is_active and user.has_perm("policies.change_policyversion")
+
+
+def policy_staff_required(view):
+    """Every policy-authoring page: anonymous visitors sign in first; anyone without the role gets a 403."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not user_is_policy_staff(request.user):
+            raise PermissionDenied(MSG_POLICY_STAFF_ONLY)
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)

@@ -142,6 +142,13 @@ def openapi_document(
                 "description": f"ISO date from {dates[0]} (every policy in force) to {dates[1]} "
                 "(a year ahead); blank is today",
             },
+            # The parser also takes a version's effective date here (policy staff trying a draft); the document
+            # lists only the default so that every body it allows is decided by the version in force.
+            "version": {
+                "type": "null",
+                "description": "blank: the version in force on the date of service. Policy staff may name a "
+                "version of the policy by its effective date (e.g. a draft) to try it; see docs/policy-authoring.md",
+            },
             "diagnosis": {"type": ["string", "null"], "enum": [*diagnoses, None]},
             "icd10": {
                 "type": ["string", "null"],

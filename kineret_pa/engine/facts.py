@@ -95,6 +95,8 @@ CONTRACT_FIELDS: dict[str, ContractField] = {
     for f in (
         ContractField("policy", "policy"),
         ContractField("date_of_service", "date of service"),
+        # Optional: names a version (its effective date) instead of the one in force, so drafts can be tried.
+        ContractField("version", "policy version"),
         ContractField("diagnosis", "diagnosis"),
         ContractField("icd10", "ICD-10-CM code"),
         ContractField("prior_therapies", "prior therapies"),

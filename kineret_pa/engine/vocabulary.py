@@ -520,6 +520,60 @@ def _reads_indication_max(params, snap, diagnosis):
     return ("dose.mg_per_day", "patient.weight_kg") if per_kg else ("dose.mg_per_day",)
 
 
+# ---------------------------------------------------------------- parameters as policy staff enter them
+
+
+class ParamType:
+    """What a parameter holds; the criteria editor (policies/editor_forms.py) makes one typed field of each."""
+
+    NUMBER = "number"  # a number of 0 or more (months, mg/kg, a threshold)
+    WHOLE = "whole"  # a whole number of 1 or more
+    COUNT_OR_ALL = "count_or_all"  # a whole number of 1 or more, or "all"
+    DRUG_LISTS = "drug_lists"  # codes of this version's drug lists
+    OUTCOME_LIST = "outcomes"  # keys of facts.OUTCOMES
+    DIAGNOSES = "diagnoses"  # diagnosis slugs
+    STATUS_LIST = "statuses"  # STATUSES
+    ENUM_FACT = "enum_fact"  # a path of facts.ENUM_FACTS
+    FACT_VALUES = "fact_values"  # values of the ENUM_FACT parameter named "fact"
+    NUMBER_FACT = "number_fact"  # a path of facts.NUMBER_FACTS
+    COMPARATOR = "comparator"  # a key of COMPARATORS
+    QUESTION = "question"  # a question code
+    YES_NO = "yes_no"  # true or false
+    CHOICE = "choice"  # one of Param.choices
+    NODE_KEY = "node"  # a criterion key of this version
+    PARTS = "parts"  # up to Param.rows rows, each a dict of Param.parts
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a kind: its name in `params`, its label and what it holds (a ParamType)."""
+
+    name: str
+    label: str
+    type: str
+    required: bool = True
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # ParamType.CHOICE: (value, words)
+    rows: int = 0  # ParamType.PARTS: how many rows the form offers
+    parts: tuple[Param, ...] = ()  # ParamType.PARTS: the parameters of one row
+
+
+_MIN_MONTHS = Param("min_months", "At least this many months of each trial", ParamType.NUMBER, required=False)
+_EXEMPT = Param(
+    "months_exempt_outcomes",
+    "Outcomes the months do not apply to",
+    ParamType.OUTCOME_LIST,
+    required=False,
+    help="E.g. an intolerance counts however short the trial was.",
+)
+_LISTS = Param("lists", "Drug lists", ParamType.DRUG_LISTS)
+_OUTCOMES = Param("outcomes", "Outcomes that count", ParamType.OUTCOME_LIST)
+
+INNER_FIELDS: dict[str, tuple[Param, ...]] = {
+    "at_least": (Param("n", "How many of the criteria under it must be met", ParamType.WHOLE),),
+}
+
+
 @dataclass(frozen=True)
 class LeafKind:
     """One leaf kind, declared once: its label, checks, evaluation and the facts it reads.
@@ -532,11 +586,17 @@ class LeafKind:
     evaluate: Callable | None  # None: handled by the evaluator itself (ref)
     example: dict
     reads: Callable = _reads()
+    fields: tuple[Param, ...] = ()  # the parameters as policy staff enter them (policies/editor_forms.py)
 
 
 LEAF_KINDS: dict[str, LeafKind] = {
     "diagnosis_in": LeafKind(
-        "Diagnosis is one of", _v_diagnosis_in, _e_diagnosis_in, {"diagnoses": ["ra"]}, _reads("diagnosis")
+        "Diagnosis is one of",
+        _v_diagnosis_in,
+        _e_diagnosis_in,
+        {"diagnoses": ["ra"]},
+        _reads("diagnosis"),
+        (Param("diagnoses", "Diagnoses", ParamType.DIAGNOSES),),
     ),
     "indication_status_in": LeafKind(
         "Indication status under this policy is one of",
@@ -544,9 +604,18 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_status_in,
         {"statuses": ["fda_labeled", "compendia"]},
         _reads("diagnosis"),
+        (Param("statuses", "Indication statuses", ParamType.STATUS_LIST),),
     ),
     "fact_in": LeafKind(
-        "Answer is one of", _v_fact_in, _e_fact_in, {"fact": "screening.tb", "values": ["negative"]}, _reads_param_fact
+        "Answer is one of",
+        _v_fact_in,
+        _e_fact_in,
+        {"fact": "screening.tb", "values": ["negative"]},
+        _reads_param_fact,
+        (
+            Param("fact", "Question on the request", ParamType.ENUM_FACT),
+            Param("values", "Answers that meet it", ParamType.FACT_VALUES),
+        ),
     ),
     "number_compare": LeafKind(
         "Number compares to a threshold",
@@ -554,6 +623,11 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_number_compare,
         {"fact": "patient.age_years", "op": ">=", "value": 18},
         _reads_param_fact,
+        (
+            Param("fact", "Number on the request", ParamType.NUMBER_FACT),
+            Param("op", "Must be", ParamType.COMPARATOR),
+            Param("value", "Threshold", ParamType.NUMBER),
+        ),
     ),
     "age_within_label": LeafKind(
         "Age is within FDA labeling for the diagnosis", _v_none, _e_age_within_label, {}, _reads("patient.age_years")
@@ -564,6 +638,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_answer_is,
         {"question": "mis_c_hospitalized", "value": True},
         _reads_answer,
+        (Param("question", "Question", ParamType.QUESTION), Param("value", "Answer that meets it", ParamType.YES_NO)),
     ),
     "trials": LeafKind(
         "At least N trials from drug lists",
@@ -577,6 +652,18 @@ LEAF_KINDS: dict[str, LeafKind] = {
             "months_exempt_outcomes": ["intolerance", "contraindication"],
         },
         _reads("prior_therapies"),
+        (
+            _LISTS,
+            _OUTCOMES,
+            Param(
+                "min_count",
+                "How many products",
+                ParamType.COUNT_OR_ALL,
+                help="A number, or all the products of the lists.",
+            ),
+            _MIN_MONTHS,
+            _EXEMPT,
+        ),
     ),
     "distinct_trials": LeafKind(
         "Trials of different products from drug lists, in parts",
@@ -590,6 +677,21 @@ LEAF_KINDS: dict[str, LeafKind] = {
             ],
         },
         _reads("prior_therapies"),
+        (
+            _LISTS,
+            Param(
+                "parts",
+                "Parts, each of different products",
+                ParamType.PARTS,
+                help="Fill one row per part; leave unused rows empty.",
+                rows=3,
+                parts=(
+                    _OUTCOMES,
+                    Param("count", "How many products", ParamType.WHOLE),
+                    Param("min_months", "At least this many months each", ParamType.NUMBER, required=False),
+                ),
+            ),
+        ),
     ),
     "preferred_trials": LeafKind(
         "Preferred products tried (the plan's list and required number)",
@@ -597,6 +699,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_preferred,
         {"outcomes": ["inadequate_response", "intolerance", "contraindication"]},
         _reads("prior_therapies", "plan"),
+        (_OUTCOMES, _MIN_MONTHS, _EXEMPT),
     ),
     "no_concomitant_from": LeafKind(
         "No concomitant drug from lists",
@@ -604,6 +707,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_no_concomitant,
         {"lists": ["fep-app2-biologic"]},
         _reads("concomitant_drugs"),
+        (_LISTS,),
     ),
     "dose_mg_per_kg_at_most": LeafKind(
         "Dose at most N mg/kg/day",
@@ -611,6 +715,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_mg_per_kg,
         {"mg_per_kg": 8},
         _reads("dose.mg_per_day", "patient.weight_kg"),
+        (Param("mg_per_kg", "At most (mg/kg/day)", ParamType.NUMBER),),
     ),
     "dose_vs_indication_max": LeafKind(
         "Dose versus the indication's maximum",
@@ -618,14 +723,41 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_indication_max,
         {"source": "fda", "relation": "within"},
         _reads_indication_max,
+        (
+            Param(
+                "source",
+                "Maximum",
+                ParamType.CHOICE,
+                choices=(("fda", "FDA-labeled"), ("compendia", "compendia-supported")),
+            ),
+            Param(
+                "relation",
+                "The dose must be",
+                ParamType.CHOICE,
+                choices=(("within", "within the maximum"), ("exceeds", "above the maximum")),
+            ),
+        ),
     ),
     "single_strength": LeafKind(
         "Dose cannot be achieved with fewer units of a higher strength", _v_none, _e_single_strength, {}
     ),
-    "ref": LeafKind("Same as another criterion", _v_ref, None, {"node": "init"}),
+    "ref": LeafKind(
+        "Same as another criterion",
+        _v_ref,
+        None,
+        {"node": "init"},
+        fields=(Param("node", "The criterion it is the same as", ParamType.NODE_KEY),),
+    ),
 }
 
 ALL_KINDS = {**INNER_KINDS, **{k: v.label for k, v in LEAF_KINDS.items()}}
+
+
+def kind_fields(kind: str) -> tuple[Param, ...]:
+    """The parameters of a kind, as policy staff enter them; none for an unknown kind."""
+    if kind in LEAF_KINDS:
+        return LEAF_KINDS[kind].fields
+    return INNER_FIELDS.get(kind, ())
 
 
 def validate_node(kind: str, params: Any, ctx: ValidationContext, *, n_children: int | None = None) -> list[str]:
@@ -658,6 +790,10 @@ __all__ = [
     "LEAF_KINDS",
     "INNER_KINDS",
     "ALL_KINDS",
+    "INNER_FIELDS",
+    "Param",
+    "ParamType",
+    "kind_fields",
     "FactRequired",
     "ValidationContext",
     "validate_node",

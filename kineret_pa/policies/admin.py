@@ -45,6 +45,82 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+# ---------------------------------------------------------------- only drafts change
+
+MSG_READ_ONLY = (
+    "This version is {status}: it never changes again. Open it under Policy versions and copy it as a new "
+    "draft to change it."
+)
+
+
+def version_of(obj) -> m.PolicyVersion | None:
+    """The policy version an object belongs to (a version part, a row of one, or the version itself)."""
+    if obj is None:
+        return None
+    if isinstance(obj, m.PolicyVersion):
+        return obj
+    for path in ("version", "drug_list.version", "clinical_list.version", "table.version"):
+        target = obj
+        for name in path.split("."):
+            target = getattr(target, name, None)
+        if isinstance(target, m.PolicyVersion):
+            return target
+    return None
+
+
+def _drafts_only(db_field, kwargs) -> None:
+    """A new part can only go into a draft: offer drafts' versions (and drafts' lists and tables) only."""
+    model = db_field.related_model
+    if model is m.PolicyVersion:
+        kwargs["queryset"] = kwargs.get("queryset", model.objects).filter(status=m.PolicyVersion.Status.DRAFT)
+    elif any(f.name == "version" for f in model._meta.fields) and issubclass(model, m.VersionPart):
+        kwargs["queryset"] = kwargs.get("queryset", model.objects).filter(version__status=m.PolicyVersion.Status.DRAFT)
+
+
+class DraftOnlyAdmin(SimpleHistoryAdmin):
+    """A version in force (or in the past) is read-only: its parts can be viewed, never changed or deleted."""
+
+    def _editable(self, obj) -> bool:
+        version = version_of(obj)
+        return version is None or version.is_draft
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        _drafts_only(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        version = version_of(obj)
+        if version is not None and not version.is_draft and request.method == "GET":
+            from django.contrib import messages
+
+            messages.info(request, MSG_READ_ONLY.format(status=version.get_status_display().lower()))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class DraftOnlyInline:
+    """Inline rows of a version that is not a draft are shown, never added, changed or deleted."""
+
+    def _editable(self, obj) -> bool:
+        version = version_of(obj)
+        return version is None or version.is_draft
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
 # ---------------------------------------------------------------- payers, plans, policies
 
 
@@ -76,6 +152,16 @@ class PolicyVersionInline(admin.TabularInline):
     extra = 0
     show_change_link = True  # the version's own page holds its lists, limits and criteria
 
+    # Versions are created by copying one as a draft and go live by publishing (Policy versions pages).
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(m.Policy)
 class PolicyAdmin(SimpleHistoryAdmin):
@@ -92,7 +178,7 @@ class PolicyAdmin(SimpleHistoryAdmin):
 # ---------------------------------------------------------------- a version and what belongs to it
 
 
-class VersionPartInline(admin.TabularInline):
+class VersionPartInline(DraftOnlyInline, admin.TabularInline):
     """Compact rows on the version page; choices of other version parts stay within the version."""
 
     extra = 0
@@ -186,15 +272,26 @@ class Icd10CodeInline(VersionPartInline):
 
 
 @admin.register(m.PolicyVersion)
-class PolicyVersionAdmin(SimpleHistoryAdmin):
+class PolicyVersionAdmin(DraftOnlyAdmin):
     list_display = ["policy", "effective_date", "end_date", "status", "source_title"]
     list_filter = ["status", "policy__payer", "policy"]
     search_fields = ["policy__code", "policy__title", "source_title"]
     ordering = ["policy__code", "-effective_date"]
     date_hierarchy = "effective_date"
     list_select_related = ["policy"]
-    readonly_fields = ["criteria_link"]
-    fields = ["policy", "effective_date", "end_date", "status", "source_title", "source_file", "notes", "criteria_link"]
+    # Status and end date change only by publishing (policies/versions.py), which checks the version first.
+    readonly_fields = ["status", "end_date", "authoring_link", "criteria_link"]
+    fields = [
+        "policy",
+        "effective_date",
+        "end_date",
+        "status",
+        "authoring_link",
+        "source_title",
+        "source_file",
+        "notes",
+        "criteria_link",
+    ]
     inlines = [
         PolicyDiagnosisInline,
         DrugListInline,
@@ -205,6 +302,13 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
         Icd10CodeInline,
     ]
 
+    @admin.display(description="Check, test, copy and publish")
+    def authoring_link(self, obj):
+        if not obj.pk:
+            return "Save the draft first."
+        url = reverse("authoring:version", args=[obj.pk])
+        return format_html('<a href="{}">Open the version page: read-back, checks, test cases, impact</a>', url)
+
     @admin.display(description="Criteria")
     def criteria_link(self, obj):
         if not obj.pk:
@@ -213,6 +317,17 @@ class PolicyVersionAdmin(SimpleHistoryAdmin):
         return _changelist_link(
             m.CriterionNode, f"{_count(n, 'criterion', 'criteria')} — open the criteria", version__id__exact=obj.pk
         )
+
+
+@admin.register(m.PolicyTestCase)
+class PolicyTestCaseAdmin(SimpleHistoryAdmin):
+    """Named requests with the outcome policy staff expect; run on every version page and before publishing."""
+
+    list_display = ["name", "policy", "clause", "expected_decision", "expected_quantity", "expected_per_days"]
+    list_filter = ["policy", "expected_decision"]
+    search_fields = ["name", "clause"]
+    ordering = ["policy__code", "order", "name"]
+    list_select_related = ["policy"]
 
 
 # ---------------------------------------------------------------- drugs and diagnoses
@@ -328,7 +443,7 @@ class QuestionAdmin(SimpleHistoryAdmin):
 # ---------------------------------------------------------------- version parts on their own pages
 
 
-class VersionPartAdmin(SimpleHistoryAdmin):
+class VersionPartAdmin(DraftOnlyAdmin):
     """Shared columns and filters for things that belong to one policy version."""
 
     list_filter = ["version__policy", "version"]
@@ -354,7 +469,7 @@ class PolicyDiagnosisAdmin(VersionPartAdmin):
     list_select_related = ["version__policy", "diagnosis"]
 
 
-class DrugListEntryInline(admin.TabularInline):
+class DrugListEntryInline(DraftOnlyInline, admin.TabularInline):
     model = m.DrugListEntry
     fields = ["order", "drug", "include_biosimilars", "note"]
     autocomplete_fields = ["drug"]  # hundreds of drugs: search rather than a long select
@@ -379,7 +494,7 @@ class DrugListAdmin(VersionPartAdmin):
 
 
 @admin.register(m.DrugListEntry)
-class DrugListEntryAdmin(SimpleHistoryAdmin):
+class DrugListEntryAdmin(DraftOnlyAdmin):
     list_display = ["drug", "drug_list", "include_biosimilars", "note", "order"]
     list_filter = ["drug_list__kind", "drug_list__version__policy", "drug_list"]
     search_fields = ["drug__generic_name", "drug__names__name", "drug_list__code", "drug_list__name", "note"]
@@ -390,7 +505,7 @@ class DrugListEntryAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).select_related("drug_list").prefetch_related("drug__names")
 
 
-class ClinicalListItemInline(admin.TabularInline):
+class ClinicalListItemInline(DraftOnlyInline, admin.TabularInline):
     model = m.ClinicalListItem
     fields = ["order", "text"]
     extra = 0
@@ -405,7 +520,7 @@ class ClinicalListAdmin(VersionPartAdmin):
 
 
 @admin.register(m.ClinicalListItem)
-class ClinicalListItemAdmin(SimpleHistoryAdmin):
+class ClinicalListItemAdmin(DraftOnlyAdmin):
     list_display = ["text", "clinical_list", "order"]
     list_filter = ["clinical_list"]
     search_fields = ["text", "clinical_list__title"]
@@ -441,7 +556,7 @@ class WeightRowFormSet(forms.BaseInlineFormSet):
             raise ValidationError(messages)
 
 
-class WeightRowInline(admin.TabularInline):
+class WeightRowInline(DraftOnlyInline, admin.TabularInline):
     model = m.WeightRow
     formset = WeightRowFormSet
     extra = 0
@@ -475,7 +590,7 @@ class WeightRowForm(forms.ModelForm):
 
 
 @admin.register(m.WeightRow)
-class WeightRowAdmin(SimpleHistoryAdmin):
+class WeightRowAdmin(DraftOnlyAdmin):
     form = WeightRowForm
     list_display = [
         "table",
@@ -511,7 +626,7 @@ def params_help() -> str:
     )
 
 
-class CriterionChildInline(admin.TabularInline):
+class CriterionChildInline(DraftOnlyInline, admin.TabularInline):
     """A read-only summary of the children; each opens on its own page to edit."""
 
     model = m.CriterionNode
@@ -540,13 +655,40 @@ class CriterionNodeAdmin(VersionPartAdmin):
     ordering = ["version", "parent_id", "order", "id"]
     autocomplete_fields = ["version", "parent"]
     list_select_related = ["version__policy", "parent"]
-    fields = ["version", "parent", "order", "key", "clause", "text", "kind", "params", "gate", "root_for"]
+    fields = [
+        "editor_link",
+        "version",
+        "parent",
+        "order",
+        "key",
+        "clause",
+        "text",
+        "kind",
+        "params",
+        "gate",
+        "root_for",
+    ]
+    readonly_fields = ["editor_link"]
     inlines = [CriterionChildInline]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        form.base_fields["params"].help_text = params_help()
+        if "params" in form.base_fields:  # absent when the version is read-only
+            form.base_fields["params"].help_text = params_help()
+        if obj is not None and "parent" in form.base_fields:
+            # The parent is one of this version's criteria, never another version's look-alike.
+            parent = form.base_fields["parent"]
+            parent.queryset = parent.queryset.filter(version_id=obj.version_id).exclude(pk=obj.pk)
         return form
+
+    @admin.display(description="Criteria editor")
+    def editor_link(self, obj):
+        if not obj or not obj.pk:
+            return (
+                "The criteria editor (Policy versions → the version → Edit criteria) adds criteria with typed fields."
+            )
+        url = reverse("authoring:criteria-edit", args=[obj.version_id, obj.pk])
+        return format_html('<a href="{}">Edit this criterion with typed fields, in its tree</a>', url)
 
     @admin.display(description="Text")
     def short_text(self, obj):

@@ -22,7 +22,7 @@ from .snapshots import revision_bumped_once
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
         return json.load(handle)
 
@@ -102,7 +102,8 @@ def catalog_load(data: dict[str, Any]) -> None:
         question, _ = _upsert(m.Question, {"wording": item["wording"], "order": order}, code=item["code"])
         _set_m2m(question.diagnoses, _diagnoses(item["diagnoses"]))
     for item in data["payers"]:
-        payer, _ = _upsert(m.Payer, {"name": item["name"]}, slug=item["slug"])
+        appeal = {name: item[name] for name in ("appeal_window_days", "appeal_contact") if name in item}
+        payer, _ = _upsert(m.Payer, {"name": item["name"], **appeal}, slug=item["slug"])
         for plan in item.get("plans", []):
             _upsert(m.Plan, {"name": plan["name"]}, payer=payer, code=plan["code"])
 
@@ -274,6 +275,42 @@ def policy_load(data: dict[str, Any], *, replace: bool) -> list[str]:
     return done
 
 
+def policy_test_cases_load(path: Path, *, replace: bool = False) -> str:
+    """A policy's test cases (`test_cases/<policy code>.json`) by name; order is the position in the file.
+
+    A case that exists is kept as policy staff may have changed its expectation (recorded in its history),
+    unless `replace=True` resets it to the file."""
+    policy = m.Policy.objects.filter(code=path.stem).first()
+    if policy is None:
+        raise ValidationError(f"{path.name}: test cases for unknown policy {path.stem!r}")
+    cases = _read(path)
+    for order, item in enumerate(cases):
+        expect = item["expect"]
+        if expect["decision"] not in m.PolicyTestCase.Decision.values:
+            raise ValidationError(
+                f"{path.name}: test case {item['name']!r} expects unknown decision {expect['decision']!r}"
+            )
+        duration = expect.get("duration") or {}
+        if not replace and m.PolicyTestCase.objects.filter(policy=policy, name=item["name"]).exists():
+            continue
+        _upsert(
+            m.PolicyTestCase,
+            {
+                "clause": item.get("clause", ""),
+                "request": item["request"],
+                "expected_decision": expect["decision"],
+                "expected_quantity": expect.get("quantity"),
+                "expected_per_days": expect.get("per_days"),
+                "expected_duration_months": duration.get("months"),
+                "expected_duration_days": duration.get("days"),
+                "order": order,
+            },
+            policy=policy,
+            name=item["name"],
+        )
+    return f"{policy.code}: {len(cases)} test cases"
+
+
 @transaction.atomic
 def policies_load(*, directory: Path = FIXTURES, replace: bool = False) -> list[str]:
     with revision_bumped_once():
@@ -281,4 +318,6 @@ def policies_load(*, directory: Path = FIXTURES, replace: bool = False) -> list[
         done = []
         for path in sorted((directory / "policies").glob("*.json")):
             done.extend(policy_load(_read(path), replace=replace))
+        for path in sorted((directory / "test_cases").glob("*.json")):
+            done.append(policy_test_cases_load(path, replace=replace))
         return done

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -121,6 +122,14 @@ class PolicyVersion(models.Model):
     source_title = models.CharField(max_length=250, help_text="Title of the source document, as published.")
     source_file = models.CharField(max_length=200, blank=True, help_text="File name of the source text.")
     notes = models.TextField(blank=True)
+    # Publishing is the only way a draft goes live (policies/versions.py); who and when are on the version.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, editable=False, related_name="+"
+    )
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="copies"
+    )
 
     objects = PolicyVersionQuerySet.as_manager()
 
@@ -136,6 +145,11 @@ class PolicyVersion(models.Model):
     @property
     def label(self) -> str:
         return self.effective_date.isoformat()
+
+    @property
+    def is_draft(self) -> bool:
+        """Only a draft is edited: a version that is or was in force never changes again."""
+        return self.status == self.Status.DRAFT
 
     def clean(self) -> None:
         if self.end_date and self.end_date < self.effective_date:
@@ -507,6 +521,15 @@ class WeightRow(models.Model):
         return f"{self.weight_kg} kg"
 
 
+# The request types a root starts: "both" starts each.
+ROOT_REQUEST_TYPES = {"initial": ("initial",), "renewal": ("renewal",), "both": ("initial", "renewal")}
+# A second root silently replaced the first in the engine: a request that must be denied came back approved.
+MSG_ROOT_TAKEN = (
+    "{request_types} requests already start at “{clause}” ({key}). Each request type starts at one criterion: "
+    "put this criterion under that one, or clear “root for” on one of them."
+)
+
+
 class CriterionNode(VersionPart):
     """One node of a version's criteria tree: ALL/ANY/NOT/AT LEAST, or a typed leaf."""
 
@@ -523,7 +546,8 @@ class CriterionNode(VersionPart):
     )
     clause = models.CharField(max_length=120, help_text="The policy's own label, e.g. “Initiation 1.c.ii”.")
     text = models.TextField(help_text="The policy's wording.")
-    kind = models.CharField(max_length=40, choices=sorted(ALL_KINDS.items()))
+    # Listed by label, as policy staff look for them (not by internal code).
+    kind = models.CharField(max_length=40, choices=sorted(ALL_KINDS.items(), key=lambda item: item[1].lower()))
     params = models.JSONField(default=dict, blank=True, help_text="Parameters of a leaf, as JSON.")
     gate = models.BooleanField(
         default=False, help_text="The branch applies only when this first child is met (e.g. “diagnosis is RA”)."
@@ -557,6 +581,8 @@ class CriterionNode(VersionPart):
             raise ValidationError({"parent": "The parent must belong to the same policy version."})
         if self.root_for and self.parent_id:
             raise ValidationError({"root_for": "Only a criterion without a parent can be the root of a request type."})
+        if self.root_for:
+            self._refuse_second_root()
         if self.kind in INNER_KINDS and self.kind == "not" and self.pk and self.children.count() > 1:
             raise ValidationError({"kind": "NOT takes exactly one child."})
         node = self.parent
@@ -564,6 +590,20 @@ class CriterionNode(VersionPart):
             if node.pk == self.pk:
                 raise ValidationError({"parent": "A criterion cannot be inside itself."})
             node = node.parent
+
+    def _refuse_second_root(self) -> None:
+        types = ROOT_REQUEST_TYPES.get(self.root_for, ())
+        overlapping = [value for value, starts in ROOT_REQUEST_TYPES.items() if set(starts) & set(types)]
+        other = (
+            CriterionNode.objects.filter(version_id=self.version_id, root_for__in=overlapping)
+            .exclude(pk=self.pk)
+            .order_by("order", "pk")
+            .first()
+        )
+        if other is not None:
+            shared = " and ".join(t for t in types if t in ROOT_REQUEST_TYPES[other.root_for])
+            words = MSG_ROOT_TAKEN.format(request_types=shared.capitalize(), clause=other.clause, key=other.key)
+            raise ValidationError({"root_for": words})
 
 
 class QuantityLimit(VersionPart):
@@ -646,6 +686,36 @@ class ApprovalDuration(VersionPart):
             raise ValidationError("Give the duration in months or in days (one of them).")
 
 
+class PolicyTestCase(models.Model):
+    """A named request with the outcome policy staff expect; every case runs before a version is published."""
+
+    class Decision(models.TextChoices):
+        # The contract's decision values.
+        APPROVE = "approve", "Approve"
+        PARTIAL = "partial", "Approve a smaller quantity"
+        DENY = "deny", "Criteria not met"
+        REFER = "refer", "Refer to a pharmacist"
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="test_cases")
+    name = models.CharField(max_length=200, help_text="What the case shows, e.g. “RA after methotrexate: approved”.")
+    clause = models.CharField(max_length=120, blank=True, help_text="The clause the case is written from.")
+    request = models.JSONField(help_text="A contract request (without policy or date of service; both are supplied).")
+    expected_decision = models.CharField(max_length=10, choices=Decision.choices)
+    expected_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Approvals: syringes.")
+    expected_per_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Approvals: per days.")
+    expected_duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    expected_duration_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["policy__code", "order", "name"]
+        verbose_name = "test case"
+        constraints = [models.UniqueConstraint(fields=["policy", "name"], name="unique_test_case_name_per_policy")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # Every edit of policy data is on the record: who, when, before and after, from where.
 def _register_history() -> None:
     from simple_history import register
@@ -682,6 +752,7 @@ def _register_history() -> None:
         CriterionNode,
         QuantityLimit,
         ApprovalDuration,
+        PolicyTestCase,
     ):
         register(model, bases=[IPAddressHistoricalModel], m2m_fields=m2m.get(model, []))
 

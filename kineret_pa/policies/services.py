@@ -14,6 +14,8 @@ from .snapshots import PolicyData, VersionProblem, policy_data_get
 
 MSG_UNKNOWN_POLICY = "Unknown policy {code!r}."
 MSG_NO_VERSION = "No version of {code} is in force on {date}."
+MSG_VERSION_NOT_TEXT = "Name a version by its effective date, e.g. 2026-01-01."
+MSG_NO_SUCH_VERSION = "{code} has no version effective {label}. Its versions: {labels}."
 
 
 def determination_compute(
@@ -31,7 +33,19 @@ def determination_compute(
         code = data["policy"].strip()
         # Even when other fields are wrong, name an unknown policy or a date with no version in force.
         on = request.date_of_service if request else date_of_service(data, today)
-        if not errors.get("date_of_service"):
+        named = data.get("version")
+        if named is not None and not (isinstance(named, str) and named.strip()):
+            errors.setdefault("version", []).append(MSG_VERSION_NOT_TEXT)
+        elif named is not None:
+            version_id, problem = policy_data.version_named(code, named.strip())
+            if problem is VersionProblem.UNKNOWN_POLICY:
+                errors.setdefault("policy", []).append(MSG_UNKNOWN_POLICY.format(code=code))
+            elif problem is VersionProblem.NO_SUCH_VERSION:
+                labels = ", ".join(policy_data.version_labels(code))
+                errors.setdefault("version", []).append(
+                    MSG_NO_SUCH_VERSION.format(code=code, label=named.strip()[:40], labels=labels)
+                )
+        elif not errors.get("date_of_service"):
             version_id, problem = policy_data.version_for(code, on)
             if problem is VersionProblem.UNKNOWN_POLICY:
                 errors.setdefault("policy", []).append(MSG_UNKNOWN_POLICY.format(code=code))

@@ -15,7 +15,8 @@ def _changed(sender, **kwargs) -> None:
 def _connect() -> None:
     config = apps.get_app_config("policies")
     for model in config.get_models():
-        if model.__name__ == "PolicyDataRevision":
+        # Test cases are not read by determinations: saving one must not rebuild every snapshot.
+        if model.__name__ in ("PolicyDataRevision", "PolicyTestCase") or model.__name__.startswith("Historical"):
             continue
         uid = f"policy-revision-{model.__name__}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-save")

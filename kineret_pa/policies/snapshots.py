@@ -279,6 +279,7 @@ class VersionProblem(enum.Enum):
 
     UNKNOWN_POLICY = "unknown_policy"
     NO_VERSION_ON_DATE = "no_version_on_date"
+    NO_SUCH_VERSION = "no_such_version"
 
 
 class VersionLookup(NamedTuple):
@@ -299,13 +300,14 @@ class PolicyData:
     mixes two revisions; each part is built on first use and kept while the revision stays current.
     Building a part twice in two threads is harmless (same data, last one kept), so there is no lock."""
 
-    __slots__ = ("_catalog", "_drug_options_html", "_policies", "_snapshots", "_versions", "revision")
+    __slots__ = ("_catalog", "_drug_options_html", "_labels", "_policies", "_snapshots", "_versions", "revision")
 
     def __init__(self, revision: str) -> None:
         self.revision = revision
         self._catalog: Catalog | None = None
         self._versions: tuple[frozenset[str], dict[str, list[tuple[dt.date, dt.date | None, int]]]] | None = None
         self._snapshots: dict[int, Snapshot] = {}
+        self._labels: dict[tuple[str, str], int] | None = None
         self._policies: tuple[PolicyChoice, ...] | None = None
         self._drug_options_html: str | None = None
 
@@ -335,6 +337,24 @@ class PolicyData:
             if start <= on and (end is None or on <= end):
                 return VersionLookup(version_id)
         return VersionLookup(None, VersionProblem.NO_VERSION_ON_DATE)
+
+    def version_named(self, policy_code: str, label: str) -> VersionLookup:
+        """A version named by its label (effective date), drafts included: how a draft is tried before publishing."""
+        if self._labels is None:
+            self._labels = {
+                (code, effective.isoformat()): pk
+                for pk, code, effective in m.PolicyVersion.objects.values_list("id", "policy__code", "effective_date")
+            }
+        version_id = self._labels.get((policy_code, label))
+        if version_id is not None:
+            return VersionLookup(version_id)
+        if not any(code == policy_code for code, _ in self._labels):
+            return VersionLookup(None, VersionProblem.UNKNOWN_POLICY)
+        return VersionLookup(None, VersionProblem.NO_SUCH_VERSION)
+
+    def version_labels(self, policy_code: str) -> list[str]:
+        self.version_named(policy_code, "")
+        return sorted(label for code, label in self._labels if code == policy_code)
 
     def snapshot(self, version_id: int) -> Snapshot:
         snap = self._snapshots.get(version_id)

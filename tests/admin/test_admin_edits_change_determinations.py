@@ -1,10 +1,12 @@
 """An edit a pharmacist saves in the admin decides the very next request, with no restart.
 
-Each test decides a request, edits policy data through the admin's HTTP forms as
-policy staff, and decides the same request again in the same process: the cached
-snapshot must notice the new revision by itself (no cache clearing in between).
+Each test decides a request, copies the version in force as a draft, edits the draft through the
+admin's HTTP forms as policy staff, and decides the same request again, naming the draft, in the same
+process: the cached snapshot must notice the new revision by itself (no cache clearing in between).
+The version in force is read-only and keeps deciding as before.
 """
 
+import datetime as dt
 import json
 
 import pytest
@@ -29,6 +31,16 @@ def staff_client(client, policy_staff):
     return client
 
 
+DRAFT = "2027-01-01"
+
+
+def _draft(code: str, user) -> m.PolicyVersion:
+    from kineret_pa.policies.versions import version_copy_as_draft
+
+    version = m.PolicyVersion.objects.in_force(dt.date(2026, 6, 15)).get(policy__code=code)
+    return version_copy_as_draft(version=version, effective_date=dt.date.fromisoformat(DRAFT), user=user)
+
+
 def _post_inline(client, parent, model, pick, **changes):
     """POST `parent`'s page with the inline row chosen by `pick(instance)` changed."""
     url = _change_url(parent)
@@ -42,7 +54,7 @@ def _post_inline(client, parent, model, pick, **changes):
     return response
 
 
-def test_a_longer_dmard_trial_in_the_criterion_params_denies_a_four_month_trial(staff_client, determine):
+def test_a_longer_dmard_trial_in_the_criterion_params_denies_a_four_month_trial(staff_client, determine, policy_staff):
     request = build(
         FEP_RA,
         prior_therapies=[
@@ -53,16 +65,31 @@ def test_a_longer_dmard_trial_in_the_criterion_params_denies_a_four_month_trial(
     )
     assert determine(request)["decision"] == "approve"
 
-    node = m.CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause=FEP_1C, kind="trials")
+    draft = _draft("fep-5.70.050", policy_staff)
+    node = m.CriterionNode.objects.get(version=draft, clause=FEP_1C, kind="trials")
     response = post_form(staff_client, _change_url(node), params=json.dumps(dict(node.params, min_months=6)))
     assert response.status_code == 302
 
-    result = determine(request)
+    result = determine(dict(request, version=DRAFT))
     assert result["decision"] == "deny"
     assert FEP_1C in unmet(result)
+    assert determine(request)["decision"] == "approve"  # the version in force is unchanged
 
 
-def test_removing_enbrel_from_the_blue_focus_list_denies_a_request_that_only_tried_enbrel(staff_client, determine):
+def test_a_criterion_of_the_version_in_force_cannot_be_changed_in_the_admin(staff_client, determine):
+    node = m.CriterionNode.objects.get(version__policy__code="fep-5.70.050", clause=FEP_1C, kind="trials")
+    page = staff_client.get(_change_url(node))
+    assert page.status_code == 200
+    assert b"never changes again" in page.content
+    response = staff_client.post(_change_url(node), {"params": json.dumps(dict(node.params, min_months=6))})
+    assert response.status_code == 403
+    node.refresh_from_db()
+    assert node.params["min_months"] == 3
+
+
+def test_removing_enbrel_from_the_blue_focus_list_denies_a_request_that_only_tried_enbrel(
+    staff_client, determine, policy_staff
+):
     request = build(
         FEP_RA,
         plan="blue_focus",
@@ -73,18 +100,19 @@ def test_removing_enbrel_from_the_blue_focus_list_denies_a_request_that_only_tri
     )
     assert determine(request)["decision"] == "approve"
 
-    blue_focus = m.DrugList.objects.get(code="fep-app3-ra-blue-focus")
+    draft = _draft("fep-5.70.050", policy_staff)
+    blue_focus = m.DrugList.objects.get(version=draft, code="fep-app3-ra-blue-focus")
     _post_inline(
         staff_client, blue_focus, m.DrugListEntry, lambda entry: entry.drug.generic_name == "etanercept", DELETE="on"
     )
     assert not blue_focus.entries.filter(drug__generic_name="etanercept").exists()
 
-    result = determine(request)
+    result = determine(dict(request, version=DRAFT))
     assert result["decision"] == "deny"
     assert FEP_1E in unmet(result)
 
 
-def test_a_new_retail_quantity_in_cigna_table_1_changes_the_partial_quantity(staff_client, determine):
+def test_a_new_retail_quantity_in_cigna_table_1_changes_the_partial_quantity(staff_client, determine, policy_staff):
     # 50 kg with CAPS (NOMID): Table 1 allows 112 retail syringes per 28 days; 140 are asked for.
     request = build(
         CIGNA, diagnosis="nomid", **{"patient.weight_kg": 50.0, "dose.mg_per_day": 400, "dose.quantity": 140}
@@ -92,8 +120,9 @@ def test_a_new_retail_quantity_in_cigna_table_1_changes_the_partial_quantity(sta
     before = determine(request)
     assert (before["decision"], before["approved_quantity"], before["per_days"]) == ("partial", 112, 28)
 
-    table = m.WeightTable.objects.get(code="cigna-table-1")
+    draft = _draft("cigna-dqm008", policy_staff)
+    table = m.WeightTable.objects.get(version=draft, code="cigna-table-1")
     _post_inline(staff_client, table, m.WeightRow, lambda row: row.weight_kg == 50, retail_quantity=126)
 
-    after = determine(request)
+    after = determine(dict(request, version=DRAFT))
     assert (after["decision"], after["approved_quantity"], after["per_days"]) == ("partial", 126, 28)

@@ -67,8 +67,14 @@ def test_version_page_shows_its_parts_inline_with_a_link_to_each_drug_list(clien
 
 
 def test_criterion_page_shows_its_children_and_the_leaf_kinds_help(client, policy_staff, policy_data):
+    import datetime as dt
+
+    from kineret_pa.policies.versions import version_copy_as_draft
+
     login(client, policy_staff)
-    root = m.CriterionNode.objects.get(key="fep-initial")
+    version = m.PolicyVersion.objects.get(policy__code="fep-5.70.050", status="active")
+    draft = version_copy_as_draft(version=version, effective_date=dt.date(2027, 1, 1), user=policy_staff)
+    root = m.CriterionNode.objects.get(version=draft, key="fep-initial")
     response = client.get(_url(m.CriterionNode, "change", root.pk))
     page = response.content.decode()
     child = root.children.first()

@@ -1,7 +1,9 @@
 """The admin rejects inconsistent policy data with messages a pharmacist understands, and saves nothing."""
 
+import datetime as dt
 import json
 
+import pytest
 from django.urls import reverse
 
 from kineret_pa.policies import models as m
@@ -9,6 +11,19 @@ from kineret_pa.policies import models as m
 from .forms import inline_prefix, login, post_form, rendered_data
 
 FEP = "fep-5.70.050"
+
+
+def _draft(code: str, user) -> m.PolicyVersion:
+    """Only a draft is edited: each test edits a copy of the version in force."""
+    from kineret_pa.policies.versions import version_copy_as_draft
+
+    version = m.PolicyVersion.objects.in_force(dt.date(2026, 6, 15)).get(policy__code=code)
+    return version_copy_as_draft(version=version, effective_date=dt.date(2027, 1, 1), user=user)
+
+
+@pytest.fixture
+def cigna_draft(policy_staff, policy_data):
+    return _draft("cigna-dqm008", policy_staff)
 
 
 def _change_url(obj) -> str:
@@ -22,10 +37,9 @@ def _errors(response) -> str:
     return " ".join(texts)
 
 
-def test_an_overlapping_active_version_is_refused_and_nothing_is_saved(client, policy_staff, policy_data):
+def test_a_version_added_in_the_admin_is_a_draft_even_when_the_post_says_active(client, policy_staff, policy_data):
     login(client, policy_staff)
     policy = m.Policy.objects.get(code=FEP)
-    before = m.PolicyVersion.objects.count()
     response = post_form(
         client,
         reverse("admin:policies_policyversion_add"),
@@ -34,9 +48,21 @@ def test_an_overlapping_active_version_is_refused_and_nothing_is_saved(client, p
         status="active",
         source_title="FEP 5.70.050, January 2026",
     )
-    assert response.status_code == 200  # the form again, not a redirect
-    assert "overlap the active version effective 2025-04-01 (until open-ended)" in _errors(response)
-    assert m.PolicyVersion.objects.count() == before
+    assert response.status_code == 302
+    added = m.PolicyVersion.objects.get(policy=policy, effective_date=dt.date(2026, 1, 1))
+    assert added.status == "draft"  # only publishing makes a version active
+
+
+def test_an_overlapping_active_version_is_refused_by_the_model(policy_data):
+    from django.core.exceptions import ValidationError
+
+    policy = m.Policy.objects.get(code=FEP)
+    version = m.PolicyVersion(
+        policy=policy, effective_date=dt.date(2026, 1, 1), status="active", source_title="FEP, January 2026"
+    )
+    with pytest.raises(ValidationError) as error:
+        version.full_clean()
+    assert "overlap the active version effective 2025-04-01 (until open-ended)" in str(error.value)
 
 
 def test_a_draft_version_with_the_same_dates_is_accepted(client, policy_staff, policy_data):
@@ -69,9 +95,9 @@ def _rows(table) -> list[tuple]:
     return list(table.rows.values_list("weight_kg", "max_mg_per_day", "syringes_per_day", "retail_quantity"))
 
 
-def test_a_weight_row_lighter_than_the_row_above_is_refused(client, policy_staff, policy_data):
+def test_a_weight_row_lighter_than_the_row_above_is_refused(client, policy_staff, cigna_draft):
     login(client, policy_staff)
-    table = m.WeightTable.objects.get(code="cigna-table-1")
+    table = m.WeightTable.objects.get(version=cigna_draft, code="cigna-table-1")
     before = _rows(table)
     # 20 kg -> 12 kg: it would sit above the 15 kg row while allowing more than it.
     response = _table_post(client, table, 20, weight_kg=12)
@@ -80,9 +106,9 @@ def test_a_weight_row_lighter_than_the_row_above_is_refused(client, policy_staff
     assert _rows(table) == before
 
 
-def test_a_weight_row_with_fewer_syringes_than_a_lighter_row_is_refused(client, policy_staff, policy_data):
+def test_a_weight_row_with_fewer_syringes_than_a_lighter_row_is_refused(client, policy_staff, cigna_draft):
     login(client, policy_staff)
-    table = m.WeightTable.objects.get(code="cigna-table-1")
+    table = m.WeightTable.objects.get(version=cigna_draft, code="cigna-table-1")
     before = _rows(table)
     response = _table_post(client, table, 35, syringes_per_day=2)  # the 30 kg row needs 3
     assert response.status_code == 200
@@ -90,9 +116,9 @@ def test_a_weight_row_with_fewer_syringes_than_a_lighter_row_is_refused(client, 
     assert _rows(table) == before
 
 
-def test_a_single_weight_row_edited_on_its_own_page_must_fit_its_neighbours(client, policy_staff, policy_data):
+def test_a_single_weight_row_edited_on_its_own_page_must_fit_its_neighbours(client, policy_staff, cigna_draft):
     login(client, policy_staff)
-    row = m.WeightRow.objects.get(table__code="cigna-table-1", weight_kg=35)
+    row = m.WeightRow.objects.get(table__version=cigna_draft, table__code="cigna-table-1", weight_kg=35)
     response = post_form(client, _change_url(row), retail_quantity=56)  # the 30 kg row allows 84
     assert response.status_code == 200
     assert "must weigh more than the row above it" in _errors(response)
@@ -103,7 +129,7 @@ def test_a_single_weight_row_edited_on_its_own_page_must_fit_its_neighbours(clie
 def test_a_criterion_naming_an_unknown_drug_list_shows_the_message_on_params(client, policy_staff, policy_data):
     login(client, policy_staff)
     node = m.CriterionNode.objects.get(
-        version__policy__code=FEP, clause="Prior-Approval Requirements, Diagnoses 1.c", kind="trials"
+        version=_draft(FEP, policy_staff), clause="Prior-Approval Requirements, Diagnoses 1.c", kind="trials"
     )
     params = dict(node.params, lists=["fep-app2-conventional", "no-such-list"])
     response = post_form(client, _change_url(node), params=json.dumps(params))

@@ -30,12 +30,14 @@ def test_reviewer_signs_in_and_sees_the_policies_in_force(page, live_server, pol
         expect(page.get_by_text(code, exact=True)).to_be_visible()
 
 
-def test_policy_staff_opens_a_policy_version_in_the_admin(page, live_server, policy_data, policy_staff):
+def test_policy_staff_open_the_version_in_force_in_the_admin_read_only(page, live_server, policy_data, policy_staff):
     _sign_in(page, live_server, "policy_editor")
     page.get_by_role("link", name="Policy data").click()
     page.get_by_role("link", name="Policy versions").first.click()
     page.get_by_role("link", name=re.compile(r"^fep-5\.70\.050")).first.click()
-    expect(page.locator("#id_source_title")).to_have_value(re.compile("5.70.050"))
+    expect(page.get_by_text("it never changes again")).to_be_visible()
+    expect(page.locator(".field-source_title")).to_contain_text("5.70.050")
+    expect(page.locator("#id_source_title")).to_have_count(0)  # shown, not editable
 
 
 def test_wrong_password_shows_a_message_and_keeps_the_username(page, live_server, policy_data, prescriber):

@@ -53,6 +53,7 @@ def test_the_contract_keys_and_groups_are_those_of_the_vocabulary():
         "benefit",
         "request_type",
         "date_of_service",
+        "version",
         "patient",
         "diagnosis",
         "icd10",

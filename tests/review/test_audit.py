@@ -34,7 +34,14 @@ def test_a_policy_edit_in_the_admin_is_recorded_with_editor_values_and_ip(client
 
 
 def test_a_criterion_edit_in_the_admin_is_recorded(client, policy_staff, policy_data):
-    node = CriterionNode.objects.get(key="fep-initial")
+    import datetime as dt
+
+    from kineret_pa.policies.models import PolicyVersion
+    from kineret_pa.policies.versions import version_copy_as_draft
+
+    version = PolicyVersion.objects.get(policy__code="fep-5.70.050", status="active")
+    draft = version_copy_as_draft(version=version, effective_date=dt.date(2027, 1, 1), user=policy_staff)
+    node = CriterionNode.objects.get(version=draft, key="fep-initial")  # only a draft is edited
     login(client, policy_staff)
     response = post_form(
         client, reverse("admin:policies_criterionnode_change", args=[node.pk]), text="Edited wording for the audit test"
