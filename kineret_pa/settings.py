@@ -169,6 +169,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kineret_pa.pa_requests.context_processors.notifications",  # lazy: a query only if the header shows
             ],
         },
     },

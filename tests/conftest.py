@@ -210,6 +210,22 @@ def determine(policy_data):
     return run
 
 
+@pytest.fixture
+def asked(policy_data):
+    """The facts the form asks for a policy's version in force, a diagnosis and a request type (engine/needs.py)."""
+    import datetime as dt
+
+    from kineret_pa.engine.needs import facts_needed
+    from kineret_pa.policies.snapshots import policy_data_get
+
+    def run(code: str, *, diagnosis: str | None, request_type: str) -> frozenset[str]:
+        data = policy_data_get()
+        snap = data.snapshot(data.version_for(code, dt.date.fromisoformat(DATE)).version_id)
+        return facts_needed(snap, diagnosis=diagnosis, request_type=request_type)
+
+    return run
+
+
 def unmet(result: dict) -> list[str]:
     return [r["clause"] for r in result["reasons"] if not r["met"]]
 

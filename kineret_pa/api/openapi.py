@@ -12,10 +12,11 @@ from kineret_pa.engine.facts import (
     NUMBER_FACTS,
     OUTCOMES,
     TOP_LEVEL_FACTS,
-    TRIAL_MONTHS,
+    TRIAL_FIELDS,
+    EnumFact,
     NumberFact,
 )
-from kineret_pa.engine.needs import limit_may_apply
+from kineret_pa.engine.needs import facts_needed, limit_may_apply
 from kineret_pa.engine.request import ICD10_RE, MAX_ITEMS, MAX_TEXT
 from kineret_pa.engine.snapshot import Catalog, Snapshot
 
@@ -33,9 +34,12 @@ def _number_schema(spec: NumberFact) -> dict[str, Any]:
 
 
 def _fact_schema(path: str) -> dict[str, Any]:
-    if path in NUMBER_FACTS:
-        return _number_schema(NUMBER_FACTS[path])
-    spec = ENUM_FACTS[path]
+    return _spec_schema(NUMBER_FACTS.get(path) or ENUM_FACTS[path])
+
+
+def _spec_schema(spec: EnumFact | NumberFact) -> dict[str, Any]:
+    if isinstance(spec, NumberFact):
+        return _number_schema(spec)
     if spec.yes_no:
         return {"type": ["boolean", "null"], "description": spec.label}
     return {"type": ["string", "null"], "enum": [*spec.values, None], "description": spec.label}
@@ -59,12 +63,18 @@ def date_pattern(start: dt.date, end: dt.date) -> str:
 
 
 def weight_required(snap: Snapshot, diagnosis: str) -> bool:
-    """Whether a weight-based quantity limit may apply to the diagnosis (the engine then refuses a blank weight)."""
+    """Whether a weight-based rule may apply to the diagnosis (the engine then refuses a blank weight): a
+    weight-based quantity limit, or a criterion that reads the weight (a per-kg dose maximum). Stricter than the
+    engine where such a criterion is not reached, which a schema may be: every body it allows is decided."""
     # Any request type: the schema cannot tell which one a body will name.
+    request_types = ENUM_FACTS["request_type"].values
     return any(
         limit.kind in ("per_kg", "weight_table") and limit_may_apply(snap, limit, diagnosis)
-        for request_type in ENUM_FACTS["request_type"].values
+        for request_type in request_types
         for limit in snap.limits_for(request_type=request_type, diagnosis=diagnosis)
+    ) or any(
+        "patient.weight_kg" in facts_needed(snap, diagnosis=diagnosis, request_type=request_type)
+        for request_type in request_types
     )
 
 
@@ -165,8 +175,8 @@ def openapi_document(
                     "required": ["drug", "outcome"],
                     "properties": {
                         "drug": drug,
-                        "months": _number_schema(TRIAL_MONTHS),
                         "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                        **{name: _spec_schema(spec) for name, spec in TRIAL_FIELDS.items()},
                     },
                 },
             },

@@ -180,6 +180,8 @@ FACTS: dict[str, EnumFact | NumberFact] = {
             YES_NO,
             question="Does the patient have an active bacterial, invasive fungal, viral or other opportunistic "
             "infection?",
+            help="Active tuberculosis and active hepatitis B count. A positive latent TB test alone is not an active "
+            "infection.",
         ),
         EnumFact(
             "screening.live_vaccine",
@@ -324,6 +326,45 @@ OUTCOMES: dict[str, str] = {
     "contraindication": "contraindication",
 }
 
+# Optional details of a trial, for criteria that look further than the drug, months and outcome. Each is blank
+# unless stated; a criterion that needs one lists "prior_therapies[i].<name>" as missing when it is blank.
+# "Maximally tolerated methotrexate (e.g., titrated to 25 mg weekly)": the weekly dose reached, and whether a
+# higher dose was not tolerated (then the dose reached is the maximally tolerated one, whatever it is).
+TRIAL_WEEKLY_DOSE = NumberFact(
+    "prior_therapies[].weekly_dose_mg",
+    "weekly dose reached",
+    "mg weekly",
+    0,
+    1000,
+    minimum_exclusive=True,
+    decimals=1,
+    question="Weekly dose reached (mg)",
+    help="A weekly drug such as methotrexate: the highest weekly dose the patient took.",
+)
+TRIAL_HIGHER_DOSE_NOT_TOLERATED = EnumFact(
+    "prior_therapies[].higher_dose_not_tolerated",
+    "a higher dose was not tolerated",
+    YES_NO,
+    question="Higher dose not tolerated",
+    help="The dose could not be raised further because the patient did not tolerate a higher dose.",
+)
+# Florida Blue RA 2.d counts "an intolerance to the drug or its excipients, not to the route of administration".
+TRIAL_INTOLERANCE_TO = EnumFact(
+    "prior_therapies[].intolerance_to",
+    "intolerance was to",
+    (
+        ("drug", "the drug or its excipients"),
+        ("route", "the route of administration (e.g. injection-site reactions)"),
+    ),
+    question="Intolerance was to",
+    help="Hypersensitivity is to the drug or its excipients.",
+)
+# A trial's fields beyond its drug and outcome, by their key in a prior_therapies item.
+TRIAL_FIELDS: dict[str, EnumFact | NumberFact] = {
+    spec.path.rpartition(".")[2]: spec
+    for spec in (TRIAL_MONTHS, TRIAL_WEEKLY_DOSE, TRIAL_HIGHER_DOSE_NOT_TOLERATED, TRIAL_INTOLERANCE_TO)
+}
+
 # Where a blank answer leaves a choice that the computation needs, it takes this value.
 DEFAULTS: dict[str, object] = {path: f.default for path, f in FACTS.items() if f.default is not None}
 
@@ -364,12 +405,27 @@ def facts_nest(facts: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
+def trial_detail_words(trial: Mapping[str, Any]) -> str:
+    """A trial's optional details in words (", 15 mg weekly, a higher dose was not tolerated"); "" when none."""
+    words = ""
+    dose = trial.get("weekly_dose_mg")
+    if isinstance(dose, (int, float)) and not isinstance(dose, bool):
+        words += f", {format_number(dose)} {TRIAL_WEEKLY_DOSE.unit}"
+    if trial.get("higher_dose_not_tolerated") is True:
+        words += f", {TRIAL_HIGHER_DOSE_NOT_TOLERATED.label}"
+    to = trial.get("intolerance_to")
+    if to in TRIAL_INTOLERANCE_TO.values:
+        words += f", to {TRIAL_INTOLERANCE_TO.words(to)}"
+    return words
+
+
 def _trial_words(trial: Any) -> str:
     if not isinstance(trial, dict):
         return str(trial)
     months = trial.get("months")
     months = "?" if not isinstance(months, (int, float)) else format_number(months)
-    return f"{trial.get('drug')}, {months} months, {OUTCOMES.get(trial.get('outcome'), trial.get('outcome'))}"
+    outcome = OUTCOMES.get(trial.get("outcome"), trial.get("outcome"))
+    return f"{trial.get('drug')}, {months} months, {outcome}{trial_detail_words(trial)}"
 
 
 def contract_rows(data: Mapping[str, Any] | None) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from .facts import (
     OUTCOMES,
     TOP_LEVEL,
     TOP_LEVEL_FACTS,
+    TRIAL_FIELDS,
     TRIAL_MONTHS,
     NumberFact,
 )
@@ -65,6 +66,10 @@ class Trial(NamedTuple):
     months: float | None
     outcome: str
     index: int
+    # Optional details (facts.TRIAL_FIELDS), blank unless the request states them.
+    weekly_dose_mg: float | None = None
+    higher_dose_not_tolerated: bool | None = None
+    intolerance_to: str | None = None
 
 
 class Request(NamedTuple):
@@ -172,18 +177,22 @@ _FACT_CHECKS = (
         for group, names in GROUPS.items()
     ),
 )
-_TRIAL_KEYS = frozenset({"drug", "months", "outcome"})
+_TRIAL_BASIC_KEYS = frozenset({"drug", "months", "outcome"})  # what most trials state: parsed inline
+_TRIAL_KEYS = frozenset({"drug", "outcome", *TRIAL_FIELDS})
+_TRIAL_DETAILS = tuple(name for name in TRIAL_FIELDS if name != "months")  # Trial's optional fields, in order
 _TRIAL_MONTHS_BOUNDS = _bounds(TRIAL_MONTHS)
 
 
-def _value(path: str, value: Any, errors: _Errors) -> Any:
-    """Validate one scalar fact; returns None (blank) when absent or invalid."""
+def _value(path: str, value: Any, errors: _Errors, spec: Any = None) -> Any:
+    """Validate one scalar fact (a fact of FACTS by its path, or the `spec` given, checked under `path`);
+    returns None (blank) when absent or invalid."""
     if value is None:
         return None
-    spec = NUMBER_FACTS.get(path)
-    if spec is not None:
+    if spec is None:
+        spec = NUMBER_FACTS.get(path) or ENUM_FACTS[path]
+    if isinstance(spec, NumberFact):
         return _number(value, spec, path, errors)
-    enum = ENUM_FACTS[path]
+    enum = spec
     if enum.yes_no:
         if not isinstance(value, bool):
             errors.add(path, MSG_NOT_BOOL)
@@ -286,7 +295,7 @@ def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] 
     trials = []
     for i, item in enumerate(value):
         # Inline, a well-formed trial of a known drug: what the checks below would accept, unchanged.
-        if item.__class__ is dict and _TRIAL_KEYS.issuperset(item):
+        if item.__class__ is dict and _TRIAL_BASIC_KEYS.issuperset(item):
             name, months, outcome = item.get("drug"), item.get("months"), item.get("outcome")
             if (
                 name.__class__ is str
@@ -315,8 +324,11 @@ def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] 
         elif not isinstance(outcome, str) or outcome not in OUTCOMES:  # a dict or list is not hashable
             errors.add(f"{path}.outcome", "Must be one of: " + ", ".join(OUTCOMES) + ".")
             outcome = None
+        details = {
+            name: _value(f"{path}.{name}", item.get(name), errors, TRIAL_FIELDS[name]) for name in _TRIAL_DETAILS
+        }
         if drug is not None and outcome is not None:
-            trials.append(Trial(drug=drug, months=months, outcome=outcome, index=i))
+            trials.append(Trial(drug, months, outcome, i, **details))
     return tuple(trials)
 
 

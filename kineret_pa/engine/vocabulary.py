@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .facts import ENUM_FACTS, MSG_WEIGHT_REQUIRED, NUMBER_FACTS, OUTCOMES, fact_label, format_number
+from .facts import (
+    ENUM_FACTS,
+    MSG_WEIGHT_REQUIRED,
+    NUMBER_FACTS,
+    OUTCOMES,
+    TRIAL_HIGHER_DOSE_NOT_TOLERATED,
+    TRIAL_INTOLERANCE_TO,
+    TRIAL_WEEKLY_DOSE,
+    fact_label,
+    format_number,
+    trial_detail_words,
+)
 
 MET, NOT_MET, REFER, NA = "met", "not_met", "refer", "na"
 
@@ -123,6 +134,9 @@ def _v_answer_is(p, ctx, errors):
         errors.append("Parameter “value” must be true or false.")
 
 
+MSG_INTOLERANCE_TO = "Parameter “intolerance_to” must be one of: " + ", ".join(TRIAL_INTOLERANCE_TO.values) + "."
+
+
 def _v_trials(p, ctx, errors):
     _check_members(p, "lists", ctx.drug_lists, "drug list codes", errors)
     _check_members(p, "outcomes", OUTCOMES, "outcomes", errors)
@@ -132,6 +146,9 @@ def _v_trials(p, ctx, errors):
     _check_number(p, "min_months", errors, optional=True)
     if "months_exempt_outcomes" in p:
         _check_members(p, "months_exempt_outcomes", OUTCOMES, "outcomes", errors)
+    _check_number(p, "min_weekly_dose_mg", errors, optional=True)
+    if "intolerance_to" in p and p["intolerance_to"] not in TRIAL_INTOLERANCE_TO.values:
+        errors.append(MSG_INTOLERANCE_TO)
 
 
 def _v_distinct_trials(p, ctx, errors):
@@ -174,6 +191,21 @@ def _v_ref(p, ctx, errors):
     key = _need(p, "node", errors)
     if key is not None and key not in ctx.node_keys:
         errors.append(f"No criterion with key “{key}” in this policy version.")
+
+
+MAX_REFER_REASON_CHARS = 300  # about two sentences: what the pharmacist is to judge, not the policy text again
+MSG_REFER_REASON_BLANK = "Parameter “reason” must say, in words, what the pharmacist is to judge."
+MSG_REFER_REASON_TOO_LONG = "Parameter “reason” must be at most {limit} characters (it has {count})."
+
+
+def _v_refer(p, ctx, errors):
+    reason = _need(p, "reason", errors)
+    if "reason" not in p:
+        return
+    if not isinstance(reason, str) or not reason.strip():
+        errors.append(MSG_REFER_REASON_BLANK)
+    elif len(reason) > MAX_REFER_REASON_CHARS:
+        errors.append(MSG_REFER_REASON_TOO_LONG.format(limit=MAX_REFER_REASON_CHARS, count=len(reason)))
 
 
 def _v_none(p, ctx, errors):
@@ -295,15 +327,33 @@ def _matching(drug_id: int, entries, drugs) -> list[int]:
 
 def _trial_words(trial, drugs) -> str:
     months = "" if trial.months is None else f" {format_number(trial.months)} months,"
-    return f"{drugs[trial.drug].label}{months} {OUTCOMES[trial.outcome]}"
+    details = ""
+    if trial.weekly_dose_mg is not None or trial.higher_dose_not_tolerated or trial.intolerance_to is not None:
+        details = trial_detail_words(trial._asdict())
+    return f"{drugs[trial.drug].label}{months} {OUTCOMES[trial.outcome]}{details}"
 
 
-def _count_trials(c, entries, outcomes, min_months, exempt):
-    """Distinct list entries covered by qualifying trials, and what was missing."""
+def _dose_shortfall(trial, min_weekly_dose) -> str | None:
+    """Whether an inadequate response was at the dose a criterion asks. None: it was (the threshold reached, or a
+    higher dose not tolerated, so the dose reached was the maximally tolerated one, whatever it is). Else the
+    trial's field left blank that would settle it, or "" when the answers show it was not."""
+    if trial.higher_dose_not_tolerated:
+        return None
+    if trial.weekly_dose_mg is None:
+        return "weekly_dose_mg"
+    if trial.weekly_dose_mg >= min_weekly_dose:
+        return None
+    return "higher_dose_not_tolerated" if trial.higher_dose_not_tolerated is None else ""
+
+
+def _count_trials(c, entries, outcomes, min_months, exempt, *, min_weekly_dose=None, intolerance_to=None):
+    """Distinct list entries covered by qualifying trials, what was missing, and the trials of the lists that a
+    dose or intolerance rule left out (in words)."""
     drugs = c.snap.catalog.drugs
     covered: set[int] = set()
     used: list[str] = []
     missing: list[str] = []
+    left_out: list[str] = []
     for trial in c.req.prior_therapies or ():
         if trial.outcome not in outcomes:
             continue
@@ -316,17 +366,46 @@ def _count_trials(c, entries, outcomes, min_months, exempt):
                 continue
             if trial.months < min_months:
                 continue
+        if min_weekly_dose is not None and trial.outcome == "inadequate_response":
+            blank = _dose_shortfall(trial, min_weekly_dose)
+            if blank is not None:
+                if blank:
+                    missing.append(f"prior_therapies[{trial.index}].{blank}")
+                else:
+                    left_out.append(_trial_words(trial, drugs))
+                continue
+        if intolerance_to is not None and trial.outcome == "intolerance" and trial.intolerance_to != intolerance_to:
+            if trial.intolerance_to is None:
+                missing.append(f"prior_therapies[{trial.index}].intolerance_to")
+            else:
+                left_out.append(_trial_words(trial, drugs))
+            continue
         new = [i for i in matching if i not in covered]
         if new:
             covered.update(new)
             used.append(_trial_words(trial, drugs))
-    return covered, used, missing
+    return covered, used, missing, left_out
 
 
-def _trials_result(c, entries, outcomes, min_count, min_months, exempt, what):
+def _rule_words(min_weekly_dose, intolerance_to) -> str:
+    """The dose and intolerance rules of a trials criterion, as its detail states them ("" when it has none)."""
+    words = ""
+    if min_weekly_dose is not None:
+        dose = f"{format_number(min_weekly_dose)} {TRIAL_WEEKLY_DOSE.unit}"
+        words += f", at {dose} or more or at the highest dose tolerated"
+    if intolerance_to is not None:
+        words += f", an intolerance to {TRIAL_INTOLERANCE_TO.words(intolerance_to)} only"
+    return words
+
+
+def _trials_result(
+    c, entries, outcomes, min_count, min_months, exempt, what, *, min_weekly_dose=None, intolerance_to=None
+):
     if c.req.prior_therapies is None:
         return NOT_MET, "prior therapies: not answered", ("prior_therapies",)
-    covered, used, missing = _count_trials(c, entries, outcomes, min_months, exempt)
+    covered, used, missing, left_out = _count_trials(
+        c, entries, outcomes, min_months, exempt, min_weekly_dose=min_weekly_dose, intolerance_to=intolerance_to
+    )
     needed = len(entries) if min_count == "all" else min_count
     if min_count == "all":
         # "ALL of the list": every entry must be covered, whatever the entry count.
@@ -337,9 +416,11 @@ def _trials_result(c, entries, outcomes, min_count, min_months, exempt, what):
         need_words = f"{needed} of {what}"
     condition = f" ({' / '.join(OUTCOMES[o] for o in outcomes)}"
     condition += f", at least {format_number(min_months)} months" if min_months else ""
-    condition += ")"
+    condition += _rule_words(min_weekly_dose, intolerance_to) + ")"
     detail = "; ".join(used) if used else "no qualifying trial"
     detail += f" — needs {need_words}{condition}"
+    if left_out:
+        detail += "; not counted: " + "; ".join(left_out)
     return (MET if met else NOT_MET), detail, tuple(missing)
 
 
@@ -356,6 +437,8 @@ def _e_trials(node, c):
         p.get("min_months", 0),
         tuple(p.get("months_exempt_outcomes", ())),
         what,
+        min_weekly_dose=p.get("min_weekly_dose_mg"),
+        intolerance_to=p.get("intolerance_to"),
     )
 
 
@@ -380,7 +463,7 @@ def _e_distinct_trials(node, c):
     for part in node.params["parts"]:
         months = part.get("min_months", 0)
         exempt = () if months else tuple(part["outcomes"])
-        found, words, blank = _count_trials(c, entries, tuple(part["outcomes"]), months, exempt)
+        found, words, blank, _ = _count_trials(c, entries, tuple(part["outcomes"]), months, exempt)
         covered.append(found)
         used += [w for w in words if w not in used]
         missing += blank
@@ -500,9 +583,25 @@ def _e_single_strength(node, c):
     return NOT_MET, "a higher strength exists: " + ", ".join(f"{format_number(s)} mg" for s in strengths), ()
 
 
+def _e_refer(node, c):
+    # A clause that needs clinical judgement: no answer on the request can settle it, so nothing is read and the
+    # pharmacist sees why the request came to them.
+    return REFER, node.params["reason"], ()
+
+
 def _reads(*facts: str) -> Callable:
     """The facts a kind always reads, whatever its parameters."""
     return lambda params, snap, diagnosis: facts
+
+
+def _reads_trials(params, snap, diagnosis):
+    # A trial's optional details only where the criterion has a rule that looks at them.
+    reads = ("prior_therapies",)
+    if params.get("min_weekly_dose_mg") is not None:
+        reads += (TRIAL_WEEKLY_DOSE.path, TRIAL_HIGHER_DOSE_NOT_TOLERATED.path)
+    if params.get("intolerance_to") is not None:
+        reads += (TRIAL_INTOLERANCE_TO.path,)
+    return reads
 
 
 def _reads_param_fact(params, snap, diagnosis):
@@ -541,6 +640,7 @@ class ParamType:
     YES_NO = "yes_no"  # true or false
     CHOICE = "choice"  # one of Param.choices
     NODE_KEY = "node"  # a criterion key of this version
+    TEXT = "text"  # words, at most Param.max_length characters
     PARTS = "parts"  # up to Param.rows rows, each a dict of Param.parts
 
 
@@ -556,6 +656,7 @@ class Param:
     choices: tuple[tuple[str, str], ...] = ()  # ParamType.CHOICE: (value, words)
     rows: int = 0  # ParamType.PARTS: how many rows the form offers
     parts: tuple[Param, ...] = ()  # ParamType.PARTS: the parameters of one row
+    max_length: int = 0  # ParamType.TEXT: at most this many characters
 
 
 _MIN_MONTHS = Param("min_months", "At least this many months of each trial", ParamType.NUMBER, required=False)
@@ -651,7 +752,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
             "min_months": 3,
             "months_exempt_outcomes": ["intolerance", "contraindication"],
         },
-        _reads("prior_therapies"),
+        _reads_trials,
         (
             _LISTS,
             _OUTCOMES,
@@ -663,6 +764,22 @@ LEAF_KINDS: dict[str, LeafKind] = {
             ),
             _MIN_MONTHS,
             _EXEMPT,
+            Param(
+                "min_weekly_dose_mg",
+                "An inadequate response counts at this weekly dose (mg) or more",
+                ParamType.NUMBER,
+                required=False,
+                help="Or at a lower dose when a higher dose was not tolerated (“maximally tolerated”). "
+                "Blank: any dose.",
+            ),
+            Param(
+                "intolerance_to",
+                "An intolerance counts only when it was to",
+                ParamType.CHOICE,
+                required=False,
+                help="Blank: any intolerance counts.",
+                choices=tuple((value, words) for value, words in TRIAL_INTOLERANCE_TO.choices if value == "drug"),
+            ),
         ),
     ),
     "distinct_trials": LeafKind(
@@ -741,6 +858,21 @@ LEAF_KINDS: dict[str, LeafKind] = {
     "single_strength": LeafKind(
         "Dose cannot be achieved with fewer units of a higher strength", _v_none, _e_single_strength, {}
     ),
+    "refer_to_pharmacist": LeafKind(
+        "Refer to a pharmacist (a clause that needs clinical judgement)",
+        _v_refer,
+        _e_refer,
+        {"reason": "Whether every preferred product is clinically inappropriate for the member needs clinical review."},
+        fields=(
+            Param(
+                "reason",
+                "What the pharmacist is to judge",
+                ParamType.TEXT,
+                help="Shown to the pharmacist as the reason the request came to them.",
+                max_length=MAX_REFER_REASON_CHARS,
+            ),
+        ),
+    ),
     "ref": LeafKind(
         "Same as another criterion",
         _v_ref,
@@ -795,6 +927,10 @@ __all__ = [
     "ParamType",
     "kind_fields",
     "FactRequired",
+    "MSG_INTOLERANCE_TO",
+    "MAX_REFER_REASON_CHARS",
+    "MSG_REFER_REASON_BLANK",
+    "MSG_REFER_REASON_TOO_LONG",
     "ValidationContext",
     "validate_node",
     "syringes_per_day",

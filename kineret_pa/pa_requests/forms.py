@@ -17,7 +17,18 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from kineret_pa.engine.facts import FACTS, NUMBER_FACTS, OUTCOMES, TRIAL_MONTHS, NumberFact, format_number
+from kineret_pa.engine.facts import (
+    FACTS,
+    NUMBER_FACTS,
+    OUTCOMES,
+    TRIAL_HIGHER_DOSE_NOT_TOLERATED,
+    TRIAL_INTOLERANCE_TO,
+    TRIAL_MONTHS,
+    TRIAL_WEEKLY_DOSE,
+    EnumFact,
+    NumberFact,
+    format_number,
+)
 from kineret_pa.engine.request import ICD10_RE, MSG_DATE_TOO_FAR, latest_date_of_service, normalize_icd10
 from kineret_pa.engine.snapshot import Catalog, Snapshot
 from kineret_pa.engine.vocabulary import syringes_per_day
@@ -371,16 +382,60 @@ class DrugField(forms.CharField):
     widget = forms.TextInput(attrs={"list": "drug-options", "autocomplete": "off"})
 
 
+def trial_field(spec: EnumFact | NumberFact, *, outcome: str) -> forms.Field:
+    """An optional detail of a prior trial (engine/facts.py TRIAL_FIELDS), in its declared words and range; the
+    page's script shows it on the rows with that `outcome`, the only ones it matters for."""
+    options: dict[str, Any] = {"label": spec.asked, "help_text": spec.help, "required": False}
+    if isinstance(spec, NumberFact):
+        field = number_field(spec, **options)
+    else:
+        choices = YES_NO if spec.yes_no else list(spec.answers)
+        field = forms.ChoiceField(choices=[("", "—"), *choices], **options)
+    field.widget.attrs["data-outcome"] = outcome
+    return field
+
+
+# A trial's details, by the outcome they matter for: the dose reached for an inadequate response ("maximally
+# tolerated methotrexate"), what an intolerance was to ("not to the route of administration").
+TRIAL_DETAILS = {
+    TRIAL_WEEKLY_DOSE.path: "inadequate_response",
+    TRIAL_HIGHER_DOSE_NOT_TOLERATED.path: "inadequate_response",
+    TRIAL_INTOLERANCE_TO.path: "intolerance",
+}
+_TRIAL_SPECS = {spec.path: spec for spec in (TRIAL_WEEKLY_DOSE, TRIAL_HIGHER_DOSE_NOT_TOLERATED, TRIAL_INTOLERANCE_TO)}
+
+
 class TherapyForm(StepForm):
     drug = DrugField(label="Drug", max_length=120)
     months = number_field(TRIAL_MONTHS, label=TRIAL_MONTHS.asked, required=False)
     outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…")] + list(OUTCOMES.items()))
+
+    def ask_facts(self) -> None:
+        # A trial's details are asked only where the chosen policy's criteria look at them.
+        for path, outcome in TRIAL_DETAILS.items():
+            if path in self.context.needs:
+                self.fields[path.rpartition(".")[2]] = trial_field(_TRIAL_SPECS[path], outcome=outcome)
 
     def clean_drug(self):
         name = self.cleaned_data["drug"]
         if self.context.catalog.drug_id(name) is None:
             raise forms.ValidationError(MSG_UNKNOWN_DRUG.format(name=name))
         return name
+
+    def clean(self):
+        data = super().clean()
+        # A detail answered for another outcome (then hidden on the page) says nothing of this trial.
+        for path, outcome in TRIAL_DETAILS.items():
+            name = path.rpartition(".")[2]
+            if name in data and data.get("outcome") != outcome:
+                data[name] = None
+        return data
+
+
+def trial_details(row: dict[str, Any]) -> dict[str, Any]:
+    """A prior-therapy row's details (its cleaned data) as the contract states them; blank ones are left out."""
+    stated = {name: fact_value(row.get(name)) for name in (path.rpartition(".")[2] for path in TRIAL_DETAILS)}
+    return {name: value for name, value in stated.items() if value is not None}
 
 
 class ConcomitantForm(StepForm):

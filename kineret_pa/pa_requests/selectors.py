@@ -14,13 +14,15 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.fields.json import KT, KeyTextTransform
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
 from kineret_pa.engine import parse_request
 from kineret_pa.engine.evaluate import quantity_if_covered
+from kineret_pa.policies.models import Policy
 from kineret_pa.policies.snapshots import PolicyData, policy_data_get
 
 from .models import QUEUE_STATUSES, Attachment, PARequest, ReviewDecisionCode
@@ -67,6 +69,35 @@ def attachment_get_for_user(*, user: AbstractBaseUser, attachment_id: uuid.UUID 
 
 def drafts_open_count(*, owner: AbstractBaseUser) -> int:
     return PARequest.objects.filter(owner=owner, status=PARequest.Status.DRAFT).count()
+
+
+# What a row of My requests shows: not the kilobytes of JSON each request also holds.
+LIST_ROW_FIELDS = ("id", "status", "patient_name", "summary", "due_at", "expires_on", "updated_at")
+
+
+def _draft_answer(step: str, field: str) -> KT:
+    """One answer as the draft keeps it (storage.DraftStorage: formtools' step data, each posted key a list)."""
+    return KT(f"wizard__step_data__{step}__{step}-{field}__0")
+
+
+def pa_requests_list_for_owner(*, owner: AbstractBaseUser) -> QuerySet:
+    """Access rule: the owner's requests, drafts included, newest change first. A draft has no patient or
+    policy columns until it is submitted, so each row also carries what its steps hold so far
+    (`draft_patient_name`, `draft_member_id`, `draft_policy`), read inside the same query."""
+    chosen = Policy.objects.filter(code=OuterRef("draft_policy_code")).values(
+        label=Concat("payer__name", Value(" — "), "number", output_field=CharField())
+    )
+    return (
+        PARequest.objects.filter(owner=owner)
+        .only(*LIST_ROW_FIELDS)
+        .annotate(
+            draft_patient_name=_draft_answer("patient", "patient_name"),
+            draft_member_id=_draft_answer("patient", "member_id"),
+            draft_policy_code=_draft_answer("policy", "policy"),
+        )
+        .annotate(draft_policy=Subquery(chosen[:1]))  # a code no policy has (typed, or since renamed) reads as none
+        .order_by("-updated_at")
+    )
 
 
 def decision_codes_for(*, pa_request: PARequest) -> list[ReviewDecisionCode]:

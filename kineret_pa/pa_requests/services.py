@@ -20,7 +20,7 @@ from kineret_pa.engine.facts import facts_nest
 from kineret_pa.policies.models import PolicyVersion
 from kineret_pa.policies.services import determination_compute
 
-from .forms import STEP_FACTS
+from .forms import STEP_FACTS, trial_details
 from .models import (
     APPROVED_STATUSES,
     QUEUE_STATUSES,
@@ -88,6 +88,7 @@ def request_build(steps: dict[str, Any]) -> dict[str, Any]:
                 "drug": row["drug"],
                 "months": None if row.get("months") is None else float(row["months"]),
                 "outcome": row["outcome"],
+                **trial_details(row),
             }
             for row in steps["therapies"]
         ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from formtools.wizard.views import NamedUrlWizardView
 
 from kineret_pa.accounts.roles import prescriber_required
+from kineret_pa.engine.facts import trial_detail_words
 from kineret_pa.engine.needs import facts_needed
 from kineret_pa.policies.models import Question
 from kineret_pa.policies.services import determination_compute
@@ -25,7 +26,7 @@ from . import forms as f
 from .models import APPROVED_STATUSES, Decision, PARequest, PrescriberProfile
 from .paging import PageWithoutCount
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, WithdrawForm
-from .selectors import appeal_rights_for, pa_request_get_for_user
+from .selectors import appeal_rights_for, pa_request_get_for_user, pa_requests_list_for_owner
 from .services import (
     STATUS_FOR_DECISION,
     SubmitError,
@@ -397,7 +398,8 @@ def summarize(form, name) -> list[tuple[str, str]]:
             outcomes, therapies = dict(f.OUTCOMES), []
             for row in rows:
                 months = "?" if row.get("months") is None else row["months"]
-                therapies.append((row["drug"], f"{months} months, {outcomes[row['outcome']]}"))
+                details = trial_detail_words(f.trial_details(row))
+                therapies.append((row["drug"], f"{months} months, {outcomes[row['outcome']]}{details}"))
             return therapies or [("Prior therapies", "none")]
         return [("Drug", row["drug"]) for row in rows] or [("Concomitant drugs", "none")]
     rows = []
@@ -421,13 +423,9 @@ def decision_words(pa: PARequest) -> str:
     return pa.get_status_display()
 
 
-# What a row of My requests shows: not the kilobytes of JSON each request also holds.
-LIST_ROW_FIELDS = ("id", "status", "patient_name", "summary", "due_at", "expires_on", "updated_at")
-
-
 @prescriber_required
 def request_list(request):
-    rows = PARequest.objects.filter(owner=request.user).only(*LIST_ROW_FIELDS).order_by("-updated_at")
+    rows = pa_requests_list_for_owner(owner=request.user)
     return render(request, "pa_requests/list.html", {"page": PageWithoutCount(rows, request.GET.get("page"))})
 
 

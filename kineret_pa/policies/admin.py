@@ -200,9 +200,20 @@ class PolicyDiagnosisInline(VersionPartInline):
 
 class DrugListInline(VersionPartInline):
     model = m.DrugList
-    fields = ["order", "code", "name", "clause", "kind", "plans", "diagnosis", "required_count", "entries_link"]
+    fields = [
+        "order",
+        "code",
+        "name",
+        "clause",
+        "kind",
+        "plans",
+        "diagnosis",
+        "required_count",
+        "classes",
+        "entries_link",
+    ]
     readonly_fields = ["entries_link"]
-    autocomplete_fields = ["plans", "diagnosis"]
+    autocomplete_fields = ["plans", "diagnosis", "classes"]
     show_change_link = True
 
     @admin.display(description="Drugs")
@@ -478,19 +489,24 @@ class DrugListEntryInline(DraftOnlyInline, admin.TabularInline):
 
 @admin.register(m.DrugList)
 class DrugListAdmin(VersionPartAdmin):
-    list_display = ["name", "code", "clause", "kind", "required_count", "entry_count", "version"]
-    list_filter = ["kind", "version__policy", "version"]
+    list_display = ["name", "code", "clause", "kind", "required_count", "entry_count", "class_names", "version"]
+    list_filter = ["kind", "classes", "version__policy", "version"]
     search_fields = ["code", "name", "clause"]
     ordering = ["version", "order", "code"]
-    autocomplete_fields = ["version", "diagnosis", "plans"]
+    # Classes are edited here beside the drugs listed one by one: a list may have both.
+    autocomplete_fields = ["version", "diagnosis", "plans", "classes"]
     inlines = [DrugListEntryInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+        return super().get_queryset(request).annotate(n_entries=Count("entries")).prefetch_related("classes")
 
     @admin.display(description="Drugs", ordering="n_entries")
     def entry_count(self, obj):
         return obj.n_entries
+
+    @admin.display(description="Every drug of")
+    def class_names(self, obj):
+        return ", ".join(c.name for c in obj.classes.all())
 
 
 @admin.register(m.DrugListEntry)

@@ -18,7 +18,7 @@ from kineret_pa.engine.vocabulary import ALL_KINDS, COMPARATOR_WORDS, STATUS_WOR
 
 from . import models as m
 from .dump import version_dump
-from .readback import trial_part_words
+from .readback import CLASS_WORDS, trial_part_words
 from .snapshots import policy_data_get
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -126,11 +126,12 @@ _CHOICE_WORDS = {"kind": dict(m.DrugList.Kind.choices), "grant": dict(m.Quantity
 
 @dataclass(frozen=True)
 class _Names:
-    """Names for the codes a dump holds: diagnoses, drugs, plans, statuses."""
+    """Names for the codes a dump holds: diagnoses, drugs, drug classes, plans, statuses."""
 
     diagnoses: dict[str, str]
     drugs: dict[str, str]
     plans: dict[str, str]
+    classes: dict[str, str]
 
     def value(self, name: str, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -156,6 +157,7 @@ def _names_read(policy: m.Policy) -> _Names:
         diagnoses={slug: d.name for slug, d in catalog.diagnoses.items()},
         drugs={d.generic_name: d.label for d in catalog.drugs.values()},
         plans=dict(m.Plan.objects.filter(payer_id=policy.payer_id).values_list("code", "name")),
+        classes=dict(m.DrugClass.objects.values_list("code", "name")),
     )
 
 
@@ -312,13 +314,25 @@ def _entry_changed(drug: str, old: dict, new: dict, names: _Names) -> list[str]:
     return out
 
 
+def _class_words(code: str, names: _Names) -> str:
+    return CLASS_WORDS.format(name=names.classes.get(code, code))
+
+
 def _drug_list_changed(old: dict, new: dict, names: _Names) -> list[str]:
     out = _fields_changed(old, new, LIST_FIELDS, names)
     before, after = _entries(old), _entries(new)
     out += _members_changed("drugs", before, after, lambda d: names.drugs.get(d, d))
     for drug in after.keys() & before.keys():
         out += _entry_changed(drug, before[drug], after[drug], names)
+    out += _members_changed(
+        "drug classes", old.get("classes", []), new.get("classes", []), lambda c: _class_words(c, names)
+    )
     return out + _members_changed("plans", old.get("plans", []), new.get("plans", []), lambda p: names.plans.get(p, p))
+
+
+def _drug_list_words(dl: dict, names: _Names) -> str:
+    members = [names.drugs.get(d, d) for d in _entries(dl)]
+    return ", ".join(members + [_class_words(c, names) for c in dl.get("classes", [])])
 
 
 def _drug_lists_diff(old: dict, new: dict, names: _Names) -> list[DiffLine]:
@@ -328,7 +342,7 @@ def _drug_lists_diff(old: dict, new: dict, names: _Names) -> list[DiffLine]:
         new["drug_lists"],
         key=lambda dl: dl["code"],
         subject=lambda dl: f"{dl['name']} ({dl['code']})",
-        describe=lambda dl: ", ".join(names.drugs.get(d, d) for d in _entries(dl)),
+        describe=lambda dl: _drug_list_words(dl, names),
         changes=lambda a, b: _drug_list_changed(a, b, names),
     )
 

@@ -72,7 +72,7 @@ def version_dump(version: m.PolicyVersion) -> dict[str, Any]:
     for dl in (
         m.DrugList.objects.filter(version=version)
         .select_related("diagnosis")
-        .prefetch_related("plans", "entries__drug")
+        .prefetch_related("plans", "classes", "entries__drug")
         .order_by("order", "id")
     ):
         item = {"code": dl.code, "name": dl.name, "clause": dl.clause, "kind": dl.kind}
@@ -83,6 +83,9 @@ def version_dump(version: m.PolicyVersion) -> dict[str, Any]:
         plans = sorted(p.code for p in dl.plans.all())
         if plans:
             item["plans"] = plans
+        classes = sorted(c.code for c in dl.classes.all())
+        if classes:
+            item["classes"] = classes
         item["entries"] = [
             {"drug": e.drug.generic_name, "include_biosimilars": e.include_biosimilars, "note": e.note}
             if (e.include_biosimilars or e.note)

@@ -191,6 +191,9 @@ def param_field(param: Param, *, choices: EditorChoices, fact: str) -> forms.Fie
         return _select(param.choices, **common)
     if kind == ParamType.NODE_KEY:
         return _select(choices.node_keys, **common)
+    if kind == ParamType.TEXT:
+        textarea = forms.Textarea(attrs={"rows": 3})
+        return forms.CharField(max_length=param.max_length or None, widget=textarea, **common)
     raise ValueError(f"No field for a parameter of type {kind!r}.")
 
 

@@ -395,6 +395,15 @@ class DrugList(VersionPart):
     clause = models.CharField(max_length=120, help_text="Where the list is in the policy, e.g. Appendix 2.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     plans = models.ManyToManyField(Plan, blank=True, help_text="Preferred lists: the plan options it applies to.")
+    # Classes rather than rows with a biosimilars flag: a biosimilar is of its reference product's class, so
+    # "every drug of the class" never leaves biosimilars out. A drug added to a class in the catalog joins the list.
+    classes = models.ManyToManyField(
+        DrugClass,
+        blank=True,
+        related_name="drug_lists",
+        help_text="Every drug of these classes, and every biosimilar of one, is on the list, besides the drugs "
+        "listed one by one. A drug added to a class in the catalog joins the list.",
+    )
     diagnosis = models.ForeignKey(Diagnosis, null=True, blank=True, on_delete=models.PROTECT)
     required_count = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Preferred lists: how many must be tried."
@@ -725,7 +734,7 @@ def _register_history() -> None:
         Drug: ["classes"],
         Question: ["diagnoses"],
         Icd10Code: ["diagnoses"],
-        DrugList: ["plans"],
+        DrugList: ["plans", "classes"],
         QuantityLimit: ["diagnoses"],
         ApprovalDuration: ["diagnoses"],
     }

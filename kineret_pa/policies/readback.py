@@ -15,7 +15,16 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from kineret_pa.engine.facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES, YES_NO_WORDS, fact_label, format_number
+from kineret_pa.engine.facts import (
+    ENUM_FACTS,
+    NUMBER_FACTS,
+    OUTCOMES,
+    TRIAL_INTOLERANCE_TO,
+    TRIAL_WEEKLY_DOSE,
+    YES_NO_WORDS,
+    fact_label,
+    format_number,
+)
 from kineret_pa.engine.snapshot import Catalog
 from kineret_pa.engine.vocabulary import ALL_KINDS, COMPARATOR_WORDS, STATUS_WORDS
 
@@ -26,6 +35,8 @@ MSG_WORDING_SAYS = "The wording says {wording} but the parameters say {parameter
 MSG_WORDING_SILENT = "The parameters say {parameters} but the wording does not say it."
 MSG_UNKNOWN_LIST = "no drug list “{code}” in this version"
 MSG_UNKNOWN_NODE = "no criterion “{key}” in this version"
+# A list naming a class: its members are whatever the catalog puts in the class when a request is decided.
+CLASS_WORDS = "every {name} drug (and biosimilars)"
 
 ROLE_GATE = "gate: the branch applies only when this is met"
 ROLE_LIMIT_CONDITION = "condition for the quantity limit {clause}"
@@ -92,8 +103,9 @@ def _list_words(code: str, data: _Data) -> str:
     dl = data.drug_lists.get(code)
     if dl is None:
         return MSG_UNKNOWN_LIST.format(code=code)
-    members = ", ".join(_entry_words(e, data.catalog) for e in dl.entries.all())
-    return f"{dl.name} ({dl.clause}): {members}"
+    members = [_entry_words(e, data.catalog) for e in dl.entries.all()]
+    members += [CLASS_WORDS.format(name=c.name) for c in dl.classes.all()]
+    return f"{dl.name} ({dl.clause}): {', '.join(members)}"
 
 
 def _lists_words(codes: Any, data: _Data) -> str:
@@ -114,8 +126,20 @@ def _trials_words(p: dict, data: _Data) -> str:
     else:
         head = _products(count)
     return f"{head} from {_lists_words(p.get('lists'), data)}; outcome: {_outcomes(p.get('outcomes'))}" + (
-        _exempt_words(p)
+        _exempt_words(p) + _trial_rule_words(p)
     )
+
+
+def _trial_rule_words(p: dict) -> str:
+    """A trials leaf's dose and intolerance rules, where it has them."""
+    words = ""
+    if _is_number(p.get("min_weekly_dose_mg")):
+        dose = f"{format_number(p['min_weekly_dose_mg'])} {TRIAL_WEEKLY_DOSE.unit}"
+        words += f"; an inadequate response counts at {dose} or more"
+        words += ", or at a lower dose when a higher one was not tolerated"
+    if p.get("intolerance_to") in TRIAL_INTOLERANCE_TO.values:
+        words += f"; an intolerance counts only when it was to {TRIAL_INTOLERANCE_TO.words(p['intolerance_to'])}"
+    return words
 
 
 def trial_part_words(part: dict) -> str:
@@ -204,6 +228,10 @@ def _ref_words(p: dict, data: _Data) -> str:
     return f"same as {node.clause} ({node.key})" if node else MSG_UNKNOWN_NODE.format(key=p.get("node"))
 
 
+def _refer_words(p: dict, data: _Data) -> str:
+    return f"referred to a pharmacist: {p.get('reason', '')}"
+
+
 def _at_least_words(p: dict, data: _Data) -> str:
     return f"at least {p.get('n')} of the children"
 
@@ -222,6 +250,7 @@ _WORDS: dict[str, Callable[[dict, _Data], str]] = {
     "dose_mg_per_kg_at_most": _mg_per_kg_words,
     "dose_vs_indication_max": _indication_max_words,
     "ref": _ref_words,
+    "refer_to_pharmacist": _refer_words,
 }
 
 
@@ -264,6 +293,9 @@ def _measures(kind: str, p: dict) -> list[_Measure]:
     elif kind == "distinct_trials":
         months = [part.get("min_months") for part in p.get("parts") or () if isinstance(part, dict)]
     found = [_Measure(v, f"{format_number(v)} months", "month") for v in months if _is_number(v) and v]
+    if kind == "trials" and _is_number(p.get("min_weekly_dose_mg")):
+        dose = p["min_weekly_dose_mg"]
+        found.append(_Measure(dose, f"{format_number(dose)} {TRIAL_WEEKLY_DOSE.unit}", "mg"))
     if kind == "number_compare" and _is_number(p.get("value")):
         spec = NUMBER_FACTS.get(p.get("fact"))
         unit = spec.unit if spec else ""
@@ -325,15 +357,16 @@ def wording_mismatch(*, kind: str, params: Any, text: str) -> str | None:
     The rule:
 
     1. The numbers a node's parameters state are its counts (a trials leaf's min_count, each part's count in
-       distinct_trials, at_least's n) and its measures (min_months, each part's min_months, number_compare's
-       value, mg_per_kg). Lists, outcomes, facts and other parameters carry no number to check.
+       distinct_trials, at_least's n) and its measures (min_months, each part's min_months, a trials leaf's
+       min_weekly_dose_mg, number_compare's value, mg_per_kg). Lists, outcomes, facts and other parameters carry
+       no number to check.
     2. Each of them must appear in the wording, as digits ("3-month", "3 months", "100 mg") or as a number
        word ONE to TWELVE in any case ("THREE", "three"); a min_count of "all" as the word ALL. A count of 1
        need not be written: the singular says it ("to maximally tolerated methotrexate").
     3. A count word in the wording (ONE to TWELVE, or ALL, a whole word in any case) must be one of the node's
        counts; on a node with measures but no counts, one of its measures (ALL is then not a count). A node
        with no numbers is never flagged, so "ONE of the following" on an ANY node is not checked here.
-       Digits are not checked this way: the wording cites doses and evidence levels ("25 mg weekly",
+       Digits are not checked this way: the wording cites doses and evidence levels ("100 mg syringe",
        "DrugDex 1 or 2a") that are not parameters.
 
     The message names what the wording says and what the parameters say, e.g. "The wording says THREE but the
@@ -362,7 +395,7 @@ def _data_read(version: m.PolicyVersion, nodes: list[m.CriterionNode]) -> _Data:
     drug_lists = (
         m.DrugList.objects.filter(version=version)
         .select_related("diagnosis")
-        .prefetch_related("plans", Prefetch("entries", m.DrugListEntry.objects.order_by("order", "id")))
+        .prefetch_related("plans", "classes", Prefetch("entries", m.DrugListEntry.objects.order_by("order", "id")))
         .order_by("order", "id")
     )
     return _Data(

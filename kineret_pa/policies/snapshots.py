@@ -119,22 +119,57 @@ def _root_key(key: str, nodes_by_key: dict[str, m.CriterionNode], by_id: dict[in
     return row.key
 
 
+def _class_members(lists: list[m.DrugList], catalog: Catalog) -> dict[int, list[int]]:
+    """The drugs of each class the lists name (one query for every list)."""
+    class_ids = {c.id for dl in lists for c in dl.classes.all()}
+    members: dict[int, list[int]] = defaultdict(list)
+    if not class_ids:
+        return members
+    through = m.Drug.classes.through.objects.filter(drugclass_id__in=class_ids)
+    for class_id, drug_id in through.values_list("drugclass_id", "drug_id"):
+        # A drug saved after this revision's catalog was read is not in it: no request can name it yet.
+        if drug_id in catalog.drugs:
+            members[class_id].append(drug_id)
+    return members
+
+
+def drug_list_entries(
+    *, explicit: list[tuple[int, bool]], class_drugs: list[int], catalog: Catalog
+) -> tuple[tuple[int, bool], ...]:
+    """A list's entries for the engine: the drugs listed one by one, then every drug of the classes it names.
+
+    Expanded when the snapshot is built, so the engine needs nothing new and a drug added to a class in the
+    catalog joins the list at the next revision. A drug listed one by one keeps its own entry (and its
+    biosimilars flag as written). A class member that is a biosimilar of a drug on the list with its
+    biosimilars gets no entry of its own: it counts through its reference product, as one product, so
+    "two products" is never met by Humira and a Humira biosimilar."""
+    listed = {drug_id for drug_id, _ in explicit}
+    from_classes = [drug_id for drug_id in dict.fromkeys(class_drugs) if drug_id not in listed]
+    covering = {drug_id for drug_id, biosimilars in explicit if biosimilars} | set(from_classes)
+    own = [drug_id for drug_id in from_classes if catalog.drugs[drug_id].biosimilar_of not in covering]
+    return (*explicit, *((drug_id, True) for drug_id in own))
+
+
 def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
     rows = list(m.CriterionNode.objects.filter(version=version))
     roots, nodes = _tree(rows)
 
     drug_lists = {}
-    for dl in (
-        m.DrugList.objects.filter(version=version).select_related("diagnosis").prefetch_related("entries", "plans")
-    ):
-        entries = tuple(
-            (e.drug_id, e.include_biosimilars) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))
-        )
+    lists = list(
+        m.DrugList.objects.filter(version=version)
+        .select_related("diagnosis")
+        .prefetch_related("entries", "plans", "classes")
+    )
+    class_members = _class_members(lists, catalog)
+    for dl in lists:
+        explicit = [(e.drug_id, e.include_biosimilars) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))]
+        in_classes = {drug_id for c in dl.classes.all() for drug_id in class_members[c.id]}
+        class_drugs = sorted(in_classes, key=lambda drug_id: catalog.drugs[drug_id].generic_name)
         drug_lists[dl.code] = DrugListSnap(
             dl.code,
             dl.name,
             dl.clause,
-            entries,
+            drug_list_entries(explicit=explicit, class_drugs=class_drugs, catalog=catalog),
             frozenset(p.code for p in dl.plans.all()),
             dl.diagnosis.slug if dl.diagnosis else None,
             dl.required_count,

@@ -195,6 +195,10 @@ def _failures(result: Result) -> tuple[int, list[str]]:
     if not failed:
         return 0, [node.clause]
     paths = [_failures(r) for r in failed]
+    if all(clauses == [node.clause] for _, clauses in paths):
+        # Parts written under the node's own clause (RA 2.f: the prescriber's statement and a pharmacist's
+        # judgement of it) are one clause of the text, as a single criterion would be.
+        return 0, [node.clause]
     if node.kind in ("any", "at_least"):
         deepest = max(depth for depth, _ in paths)
         if deepest == 0:

@@ -58,7 +58,7 @@ def version_copy_as_draft(*, version: m.PolicyVersion, effective_date: dt.date, 
     data.update(effective_date=effective_date.isoformat(), status=m.PolicyVersion.Status.DRAFT)
     data.pop("end_date", None)
     with revision_bumped_once():
-        copy = version_load(policy, data)
+        copy = version_load(policy, data, validate_criteria=False)
         copy.copied_from = version
         copy.notes = data["notes"]
         _history_user(copy, user)

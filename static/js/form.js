@@ -18,6 +18,21 @@
     policy.addEventListener("change", toggle); toggle();
   }
 
+  // A prior trial's details (dose reached, what an intolerance was to) only on the rows whose outcome they matter
+  // for; the server ignores them on other rows.
+  form.querySelectorAll("select[name$='-outcome']").forEach(function (outcome) {
+    var row = outcome.closest("tr");
+    if (!row) { return; }
+    var details = row.querySelectorAll("[data-outcome]");
+    if (!details.length) { return; }
+    var toggle = function () {
+      details.forEach(function (el) {
+        (el.closest(".mb-3") || el.parentElement).hidden = el.dataset.outcome !== outcome.value;
+      });
+    };
+    outcome.addEventListener("change", toggle); toggle();
+  });
+
   // Weight shown both ways.
   var weight = form.querySelector("[name='patient-weight']");
   var unit = form.querySelector("[name='patient-weight_unit']");

@@ -60,7 +60,7 @@ def test_policy_staff_change_three_preferred_products_to_two_and_publish(
     _sign_in(page, live_server, "policy_editor")
     page.get_by_role("link", name="Policy versions").click()
     page.get_by_role("link", name=f"Open {FB} 2026-01-01").click()
-    expect(page.get_by_text("All 39 test cases pass under this version.")).to_be_visible()
+    expect(page.get_by_text("All 42 test cases pass under this version.")).to_be_visible()
     page.get_by_label("Effective date of the new draft").fill(label)
     page.get_by_role("button", name="Copy as new draft").click()
     expect(page.get_by_text(f"Copied as a draft effective {label}.")).to_be_visible()
@@ -79,7 +79,7 @@ def test_policy_staff_change_three_preferred_products_to_two_and_publish(
 
     # The version page: two saved test cases now fail, and publishing is refused.
     page.get_by_role("link", name=re.compile(r"^← floridablue")).click()
-    expect(page.get_by_text("2 of 39 test cases fail under this version.")).to_be_visible()
+    expect(page.get_by_text("2 of 42 test cases fail under this version.")).to_be_visible()
     expect(page.get_by_role("button", name=f"Publish from {label}")).to_be_disabled()
     expect(page.locator("#publish-problems")).to_contain_text("2 test case(s) do not give the expected outcome")
     _shot(page, "failing-cases")
@@ -105,7 +105,7 @@ def test_policy_staff_change_three_preferred_products_to_two_and_publish(
     for _ in range(2):
         page.get_by_role("button", name="Expect this outcome").first.click()
         expect(page.get_by_text("The expected outcome of")).to_be_visible()
-    expect(page.get_by_text("All 39 test cases pass under this version.")).to_be_visible()
+    expect(page.get_by_text("All 42 test cases pass under this version.")).to_be_visible()
     page.get_by_role("button", name=f"Publish from {label}").click()
     expect(page.get_by_text(f"is in force from {label}")).to_be_visible()
     _shot(page, "published")

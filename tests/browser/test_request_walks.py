@@ -474,3 +474,21 @@ def test_a_quantity_the_prescriber_typed_is_kept_when_the_dose_changes(page, liv
     quantity.fill("20")
     page.get_by_label("Daily dose (mg/day)").fill("100")
     expect(quantity).to_have_value("20")
+
+
+def test_a_florida_blue_ra_row_asks_the_dose_for_a_response_and_the_cause_for_an_intolerance(page, live_server):
+    sign_in(page, live_server)
+    start_request(page)
+    fill_policy_step(page, FB)
+    fill_patient(page, 52, 80)
+    fill_diagnosis(page, "Rheumatoid arthritis [ra]", severity="Severe", then="Prior therapies")
+    dose, cause = page.get_by_label("Weekly dose reached (mg)"), page.get_by_label("Intolerance was to")
+    expect(dose).to_be_hidden()  # no outcome chosen yet
+    expect(cause).to_be_hidden()
+    page.get_by_label("Outcome").select_option(label="inadequate response")
+    expect(dose).to_be_visible()
+    expect(page.get_by_label("Higher dose not tolerated")).to_be_visible()
+    expect(cause).to_be_hidden()
+    page.get_by_label("Outcome").select_option(label="intolerance or hypersensitivity")
+    expect(dose).to_be_hidden()
+    expect(cause).to_be_visible()

@@ -7,6 +7,12 @@ import pytest
 
 from kineret_pa.engine import decide, determine
 from kineret_pa.engine.snapshot import PolicyDiagnosisSnap, QuantityLimitSnap
+from kineret_pa.engine.vocabulary import (
+    MSG_REFER_REASON_BLANK,
+    MSG_REFER_REASON_TOO_LONG,
+    ValidationContext,
+    validate_node,
+)
 
 from .support import LIST, TABLE, fixed, inner, leaf, request, snapshot
 
@@ -96,6 +102,53 @@ def test_refer_leaf_refers_unless_something_else_fails():
     )
     assert determine(snap, request(diagnosis="other", patient={"age_years": 40})).decision == "refer"
     assert determine(snap, request(diagnosis="other", patient={"age_years": 10})).decision == "deny"
+
+
+REASON = "Whether every preferred product is clinically inappropriate for the member needs clinical review."
+
+
+def test_refer_to_pharmacist_refers_with_its_reason_unless_something_else_fails():
+    root = inner(
+        "root",
+        "all",
+        leaf("judge", "refer_to_pharmacist", "2.f", reason=REASON),
+        leaf("age", "number_compare", "1.a", **AGE_18),
+    )
+    result = determine(snapshot(root), request(patient={"age_years": 40}))
+    assert (result.decision, result.approved_quantity, result.duration) == ("refer", None, None)
+    assert [(r.met, r.detail) for r in result.reasons if r.clause == "2.f"] == [(False, REASON)]
+    assert result.missing == ()
+    assert determine(snapshot(root), request(patient={"age_years": 10})).decision == "deny"
+
+
+def test_refer_to_pharmacist_gives_way_to_an_alternative_that_is_met():
+    root = inner(
+        "root",
+        "any",
+        leaf("judge", "refer_to_pharmacist", "2.f", reason=REASON),
+        leaf("age", "number_compare", "2.g", **AGE_18),
+    )
+    assert determine(snapshot(root), request(patient={"age_years": 40})).decision == "approve"
+    assert determine(snapshot(root), request(patient={"age_years": 10})).decision == "refer"
+
+
+@pytest.mark.parametrize(
+    "params, errors",
+    [
+        ({"reason": REASON}, []),
+        ({"reason": "x" * 300}, []),
+        ({}, ["Parameter “reason” is required."]),
+        ({"reason": ""}, [MSG_REFER_REASON_BLANK]),
+        ({"reason": "   "}, [MSG_REFER_REASON_BLANK]),
+        ({"reason": None}, [MSG_REFER_REASON_BLANK]),
+        ({"reason": 7}, [MSG_REFER_REASON_BLANK]),
+        ({"reason": "x" * 301}, [MSG_REFER_REASON_TOO_LONG.format(limit=300, count=301)]),
+    ],
+    ids=["words", "300-characters", "missing", "empty", "spaces", "null", "a-number", "301-characters"],
+)
+def test_refer_to_pharmacist_needs_a_reason_in_words_of_at_most_300_characters(params, errors):
+    nothing = frozenset()
+    assert validate_node("refer_to_pharmacist", params, ValidationContext(nothing, nothing, nothing, nothing)) == errors
 
 
 def test_not_and_at_least_combine_children():

@@ -18,6 +18,7 @@ from kineret_pa.engine.facts import (
     GROUPS,
     MSG_WEIGHT_REQUIRED,
     TOP_LEVEL,
+    TRIAL_FIELDS,
     EnumFact,
     NumberFact,
     contract_rows,
@@ -295,3 +296,78 @@ def test_every_weight_based_rule_without_a_weight_says_so_in_one_wording(rule):
     determination, errors = decide(rule(), request(diagnosis="nomid", dose={"mg_per_day": 100}))
 
     assert determination is None and errors == {"patient.weight_kg": [MSG_WEIGHT_REQUIRED]}
+
+
+# ---------------------------------------------------------------- a prior trial's fields (facts.TRIAL_FIELDS)
+
+TRIAL = {"drug": "methotrexate", "outcome": "inadequate_response"}
+
+
+def test_a_trial_has_these_fields_besides_its_drug_and_outcome():
+    assert list(TRIAL_FIELDS) == ["months", "weekly_dose_mg", "higher_dose_not_tolerated", "intolerance_to"]
+
+
+@pytest.mark.parametrize("name", list(TRIAL_FIELDS))
+def test_the_parser_accepts_each_trial_field_in_a_trial(name):
+    value = sample(TRIAL_FIELDS[name])
+
+    parsed = request(prior_therapies=[{**TRIAL, name: value}])
+
+    assert getattr(parsed.prior_therapies[0], name) == value
+
+
+@pytest.mark.parametrize("name", list(TRIAL_FIELDS))
+def test_the_parser_refuses_each_trial_field_out_of_its_range_under_its_path(name):
+    trial = {**TRIAL, name: out_of_range(TRIAL_FIELDS[name])}
+    data = {"policy": "test-policy", "diagnosis": "ra", "prior_therapies": [trial]}
+
+    parsed, errors = parse_request(data, CATALOG, today=TODAY)
+
+    assert parsed is None and list(errors) == [f"prior_therapies[0].{name}"]
+
+
+@pytest.mark.parametrize("name", list(TRIAL_FIELDS))
+def test_the_openapi_document_describes_each_trial_field_as_the_parser_checks_it(name):
+    items = _document()["components"]["schemas"]["Request"]["properties"]["prior_therapies"]["items"]
+    schema = items["properties"][name]
+
+    spec = TRIAL_FIELDS[name]
+    assert items["additionalProperties"] is False and name not in items["required"]
+    assert spec.label in schema["description"]
+    if isinstance(spec, NumberFact):
+        assert schema["maximum"] == spec.maximum
+    elif spec.yes_no:
+        assert schema["type"] == ["boolean", "null"]
+    else:
+        assert schema["enum"] == [*spec.values, None]
+
+
+@pytest.mark.django_db
+def test_the_forms_therapy_row_asks_each_trial_field_in_its_declared_words_where_the_policy_reads_it(policy_data):
+    from kineret_pa.pa_requests import forms as f
+    from kineret_pa.policies.snapshots import policy_data_get
+
+    every_detail = frozenset(spec.path for spec in TRIAL_FIELDS.values())
+    context = f.StepContext(policy_data=policy_data_get(), snapshot=snapshot(), needs=every_detail)
+    row = f.TherapyForm(context=context)
+    plain = f.TherapyForm(context=f.StepContext(policy_data=policy_data_get(), snapshot=snapshot()))
+
+    assert {name: row.fields[name].label for name in TRIAL_FIELDS} == {
+        name: spec.asked for name, spec in TRIAL_FIELDS.items()
+    }
+    assert [name for name in TRIAL_FIELDS if name in plain.fields] == ["months"]
+    assert float(row.fields["weekly_dose_mg"].max_value) == TRIAL_FIELDS["weekly_dose_mg"].maximum
+    assert [value for value, _ in row.fields["intolerance_to"].choices if value] == ["drug", "route"]
+
+
+def test_the_reviewer_reads_a_trials_fields_in_words():
+    trial = {**TRIAL, "months": 4, "weekly_dose_mg": 15, "higher_dose_not_tolerated": True}
+    intolerance = {"drug": "Enbrel", "months": 0, "outcome": "intolerance", "intolerance_to": "route"}
+
+    rows = dict(contract_rows({"policy": "test-policy", "prior_therapies": [trial, intolerance]}))
+
+    assert rows["Prior therapies"] == (
+        "methotrexate, 4 months, inadequate response, 15 mg weekly, a higher dose was not tolerated; "
+        "Enbrel, 0 months, intolerance or hypersensitivity, to the route of administration (e.g. injection-site "
+        "reactions)"
+    )

@@ -60,6 +60,7 @@ def test_the_kinds_that_read_facts_declare_them_in_words_a_form_uses():
         "no_concomitant_from": {"concomitant_drugs"},
         "number_compare": {"patient.age_years"},
         "preferred_trials": {"prior_therapies", "plan"},
+        "refer_to_pharmacist": set(),  # a clause needing clinical judgement: no answer settles it
         "single_strength": set(),
         "trials": {"prior_therapies"},
     }

@@ -1,6 +1,11 @@
 """My requests: the owner's drafts (to resume) and submitted requests (with their status), nobody else's."""
 
+import datetime as dt
+import html
+import re
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.timezone import localtime
 
 from kineret_pa.pa_requests.models import PARequest
@@ -106,3 +111,44 @@ def test_a_decided_request_shows_no_due_time(owner_client, submitted):
 
     assert "Approved" in body
     assert due not in body
+
+
+def _row(page, pa) -> str:
+    """The text of the request's row in My requests."""
+    body = html.unescape(page.content.decode())
+    start = body.index(f">{pa.number}</a>")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start : body.index("</tr>", start)]))
+
+
+def test_a_draft_shows_the_patient_payer_and_last_change_entered_so_far(owner_client, draft):
+    post_step(owner_client, draft, "policy", {"policy": "floridablue-09-J0000-45"}, button={"wizard_save_exit": "1"})
+    post_step(
+        owner_client,
+        draft,
+        "patient",
+        {"patient_name": "Maria Lopez", "member_id": "FLB123456789"},
+        button={"wizard_save_exit": "1"},
+    )
+    PARequest.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - dt.timedelta(days=3))
+
+    row = _row(owner_client.get(LIST), draft)
+
+    assert "Maria Lopez" in row and "member ID FLB123456789" in row
+    assert "Florida Blue — 09-J0000-45" in row
+    assert "last changed 3 days ago" in row
+    assert "—" not in row.replace("Florida Blue — ", "")
+
+
+def test_a_fresh_draft_says_patient_and_policy_are_not_entered_yet(owner_client, draft):
+    row = _row(owner_client.get(LIST), draft)
+
+    assert "not entered yet" in row and "not chosen yet" in row
+    assert "—" not in row
+
+
+def test_a_draft_naming_no_known_policy_says_none_is_chosen_yet(owner_client, draft):
+    post_step(owner_client, draft, "policy", {"policy": "no-such-policy"}, button={"wizard_save_exit": "1"})
+
+    row = _row(owner_client.get(LIST), draft)
+
+    assert "not chosen yet" in row and "no-such-policy" not in row

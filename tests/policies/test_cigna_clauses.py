@@ -358,3 +358,30 @@ def test_more_than_one_exception_met_applies_the_first_in_policy_order(determine
     result = determine(cigna(diagnosis="sjia", car_t_therapy=True, **{"dose.quantity": 56}))
     assert granted(result) == ("approve", 56, 28, False, YEAR)
     assert "Criteria 2" in met(result) and "Criteria 3" not in met(result)
+
+
+# ------------------------------------------------------------ renewal
+
+# DQM008 has no renewal section and no clinical criterion: a renewal is decided by the same limits and exceptions,
+# and no infection, TB or hepatitis B answer is asked or read.
+NO_SCREENING = {"screening.tb": "not_tested", "screening.hbv": "not_evaluated", "screening.active_infection": True}
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({}, ("approve", 28, 28, False, YEAR)),
+        ({"dose.quantity": 56}, ("partial", 28, 28, False, YEAR)),
+        ({"diagnosis": "aosd", "dose.quantity": 56}, ("approve", 56, 28, False, YEAR)),
+    ],
+    ids=["within-base", "above-base-ra", "stills-criteria-2"],
+)
+def test_renewal_is_decided_by_the_quantity_limits_whatever_the_screening(determine, changes, expected):
+    result = determine(cigna(RETAIL, NO_SCREENING, request_type="renewal", **changes))
+    assert granted(result) == expected
+    assert result["missing"] == []
+
+
+def test_the_form_asks_no_screening_for_a_renewal(asked):
+    needed = asked("cigna-dqm008", diagnosis="ra", request_type="renewal")
+    assert {"screening.tb", "screening.hbv", "screening.active_infection"}.isdisjoint(needed)

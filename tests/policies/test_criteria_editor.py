@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -338,6 +339,33 @@ def test_showing_another_kinds_fields_keeps_what_was_entered(staff, fb_draft):
     assert _children(fb_draft, RA_2) == RA_2_CHILDREN
 
 
+def test_a_refer_to_pharmacist_criterion_is_entered_as_its_reason_in_a_text_box(staff, fb_draft):
+    page = staff.get(_url("criteria-add-child", fb_draft, RA_2) + "?kind=refer_to_pharmacist")
+    reason = "Whether the member's intolerance was to the drug or to the injection needs clinical review."
+    data = {"clause": "Table 1 RA 2.g", "text": "Clinical review", "key": "t1-ra_4_7", "kind": "refer_to_pharmacist"}
+
+    response = staff.post(_url("criteria-add-child", fb_draft, RA_2), {**data, "p_reason": reason})
+
+    form = page.context["form"]
+    assert [name for name in form.fields if name.startswith("p_")] == ["p_reason"]
+    assert isinstance(form.fields["p_reason"].widget, forms.Textarea)
+    assert '<textarea name="p_reason"' in page.content.decode()
+    assert 'maxlength="300"' in page.content.decode()
+    assert response.status_code == 302
+    assert _node(fb_draft, "t1-ra_4_7").params == {"reason": reason}
+
+
+def test_a_refer_to_pharmacist_reason_over_300_characters_is_refused_on_its_field(staff, fb_draft):
+    data = {"clause": "Table 1 RA 2.g", "text": "Clinical review", "key": "t1-ra_4_7", "kind": "refer_to_pharmacist"}
+
+    response = staff.post(_url("criteria-add-child", fb_draft, RA_2), {**data, "p_reason": "x" * 301})
+
+    assert response.context["form"].errors == {
+        "p_reason": ["Ensure this value has at most 300 characters (it has 301)."]
+    }
+    assert _children(fb_draft, RA_2) == RA_2_CHILDREN
+
+
 def test_kinds_are_offered_by_label_sorted_with_inner_kinds_apart():
     (inner_group, inner), (leaf_group, leaves) = kind_choices()
 
@@ -471,13 +499,13 @@ def test_delete_branch_asks_first_then_deletes_it_and_everything_under_it(staff,
 
     response = staff.post(_url("criteria-delete", fb_draft, RA_2))
 
-    assert len(ids) == 7
+    assert len(ids) == 9  # RA 2, its six alternatives, and under 2.f the prescriber's statement and the referral
     assert response["Location"] == f"{_tree(fb_draft)}#node-t1-ra"
-    assert _messages(response) == [MSG_DELETED.format(clause="Table 1 RA 2", n=7)]
+    assert _messages(response) == [MSG_DELETED.format(clause="Table 1 RA 2", n=9)]
     assert not CriterionNode.objects.filter(pk__in=ids).exists()
     deleted = CriterionNode.history.filter(id__in=ids, history_type="-")
     assert {row.history_user for row in deleted} == {policy_staff}
-    assert deleted.count() == 7
+    assert deleted.count() == 9
 
 
 def test_delete_branch_holding_a_limits_condition_is_refused_naming_the_limit(staff, policy_data, policy_staff):

@@ -102,9 +102,26 @@ def test_a_removed_criterion_and_an_added_one_are_both_read(policy_data):
             "Criteria",
             "removed",
             "Table 1 RA 2.f (t1-ra_4_6)",
-            "Answer is one of: ALL preferred products are not clinically appropriate for the member, AND the "
+            "ALL of the children: ALL preferred products are not clinically appropriate for the member, AND the "
             "prescriber has provided a complete list of previously tried preferred products for the requested "
             "indication",
+        ),
+        # RA 2.f's two criteria go with it: the prescriber's statement and the pharmacist's judgement.
+        DiffLine(
+            "Criteria",
+            "removed",
+            "Table 1 RA 2.f (t1-ra_4_6_1)",
+            "Answer is one of: The prescriber states ALL preferred products are not clinically appropriate for the "
+            "member and has provided a complete list of previously tried preferred products for the requested "
+            "indication",
+        ),
+        DiffLine(
+            "Criteria",
+            "removed",
+            "Table 1 RA 2.f (t1-ra_4_6_2)",
+            "Refer to a pharmacist (a clause that needs clinical judgement): Whether ALL preferred products are not "
+            "clinically appropriate for the member is a clinical judgement: a pharmacist reviews the reasons and the "
+            "list",
         ),
     ]
 

@@ -633,42 +633,54 @@ def test_renewal_clinical_benefit_left_blank_is_denied_and_listed_missing(determ
     assert result["missing"] == ["renewal.clinical_benefit"]
 
 
+# Renewal AND ALL 2 "Absence of active infection (including tuberculosis and hepatitis B virus (HBV))" is read as
+# written: no active infection, active TB and active hepatitis B included. The latent TB test and the HBV risk
+# screening are the initiation's AND ALL 1 and 3; a test not repeated, or a latent (not active) TB result, is no
+# evidence of an active infection.
 @pytest.mark.parametrize(
     "changes",
     [
         {},
-        {"screening.tb": "positive_treated"},
-        {"screening.tb": "positive_in_treatment"},
-        {"screening.hbv": "ruled_out"},
-        {"screening.hbv": "treatment_started"},
-    ],
-)
-def test_renewal_absence_of_active_infection_tb_hbv_meets_renewal_and_all_2(determine, changes):
-    result = determine(fep(RENEWAL, **changes))
-    assert result["decision"] == "approve"
-    assert f"{RN}, AND ALL 2" in met(result)
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {"screening.active_infection": True},
-        {"screening.tb": "positive_untreated"},
         {"screening.tb": "not_tested"},
+        {"screening.tb": "positive_untreated"},
         {"screening.hbv": "not_evaluated"},
+        {"screening.tb": DELETE, "screening.hbv": DELETE},
     ],
+    ids=["screened", "tb-not-tested", "latent-tb-untreated", "hbv-not-ruled-out", "no-screening-answers"],
 )
-def test_renewal_with_active_infection_tb_or_hbv_is_denied_on_renewal_and_all_2(determine, changes):
+def test_renewal_without_active_infection_meets_renewal_and_all_2_whatever_the_initiation_screening(determine, changes):
     result = determine(fep(RENEWAL, **changes))
+    assert granted(result) == ("approve", 84, 84, False, EIGHTEEN)
+    assert f"{RN}, AND ALL 2" in met(result)
+    assert result["missing"] == []
+
+
+def test_renewal_with_an_active_infection_is_denied_on_renewal_and_all_2(determine):
+    result = determine(fep(RENEWAL, **{"screening.tb": "negative", "screening.active_infection": True}))
     assert result["decision"] == "deny"
     assert failed(result) == all_chain(2, RN)
 
 
-@pytest.mark.parametrize("fact", ["screening.active_infection", "screening.tb", "screening.hbv"])
-def test_renewal_blank_infection_screening_is_denied_on_and_all_2_and_listed_missing(determine, fact):
-    result = determine(fep(RENEWAL, **{fact: None}))
+@pytest.mark.parametrize("blank", [None, DELETE])
+def test_renewal_active_infection_left_blank_is_denied_on_and_all_2_and_listed_missing(determine, blank):
+    result = determine(fep(RENEWAL, **{"screening.active_infection": blank}))
     assert failed(result) == all_chain(2, RN)
-    assert result["missing"] == [fact]
+    assert result["missing"] == ["screening.active_infection"]
+
+
+def test_renewal_form_asks_about_active_infection_but_not_the_latent_tb_or_hbv_screening(asked):
+    renewal = asked("fep-5.70.050", diagnosis="ra", request_type="renewal")
+    initial = asked("fep-5.70.050", diagnosis="ra", request_type="initial")
+    assert "screening.active_infection" in renewal
+    assert {"screening.tb", "screening.hbv"}.isdisjoint(renewal)
+    assert {"screening.tb", "screening.hbv", "screening.active_infection"} <= initial
+
+
+def test_initial_request_without_a_latent_tb_test_is_still_denied_on_and_all_1(determine):
+    # The initiation's own screening is unchanged: "Result for latent TB infection is negative OR ...".
+    result = determine(fep(**{"screening.tb": "not_tested"}))
+    assert result["decision"] == "deny"
+    assert failed(result) == all_chain(1)
 
 
 def test_renewal_with_methotrexate_alongside_meets_renewal_and_all_3(determine):

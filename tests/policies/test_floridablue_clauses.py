@@ -6,6 +6,8 @@ quantity, period and duration where the policy sets them). Policy text:
 /work/shared/policies/floridablue-09-J0000-45-anakinra.txt.
 """
 
+import datetime as dt
+
 import pytest
 
 from tests.conftest import DELETE, FB_RA, build, unmet
@@ -46,6 +48,16 @@ def ci(drug):
     return trial(drug, 0, "contraindication")
 
 
+def mtx(months, weekly_dose_mg, **details):
+    """A methotrexate trial with an inadequate response at the weekly dose reached (Table 1 RA 1.a)."""
+    return {**ir("methotrexate", months), "weekly_dose_mg": weekly_dose_mg, **details}
+
+
+def intol_to(drug, to):
+    """An intolerance to a drug, stating what it was to: "drug" (the drug or its excipients) or "route"."""
+    return {**intol(drug), "intolerance_to": to}
+
+
 def approved(result, quantity=28, per_days=28, duration=TWELVE_MONTHS):
     assert "errors" not in result, result
     assert result["decision"] == "approve", (unmet(result), result["reasons"])
@@ -63,12 +75,13 @@ def denied(result, clauses):
 
 # Step 1 met only through methotrexate, step 2 only through the preferred-product history.
 def ra_step_2(*prior):
-    return build(FB_RA, prior_therapies=[ir("methotrexate", 4), *prior])
+    return build(FB_RA, prior_therapies=[mtx(4, 25), *prior])
 
 
-# Step 2 met only through 2.f (no preferred-product trials), step 1 only through `prior`.
+# Step 2 met only through 2.e (a contraindication to all eight preferred products, which is no "use" for 1.e), step 1
+# only through `prior`.
 def ra_step_1(*prior):
-    return build(FB_RA, prior_therapies=list(prior), preferred_not_appropriate_with_list=True)
+    return build(FB_RA, prior_therapies=[*prior, *(ci(drug) for drug in PREFERRED)])
 
 
 def other(diagnosis, **changes):
@@ -200,8 +213,8 @@ def test_blank_severity_fails_table_1_and_is_listed_missing(determine):
 @pytest.mark.parametrize(
     "prior, clause",
     [
-        ([ir("methotrexate", 3)], "Table 1 RA 1.a"),
-        ([ir("MTX", 12)], "Table 1 RA 1.a"),
+        ([mtx(3, 25)], "Table 1 RA 1.a"),
+        ([{**ir("MTX", 12), "weekly_dose_mg": 25}], "Table 1 RA 1.a"),
         ([ir("hydroxychloroquine", 3)], "Table 1 RA 1.b"),
         ([ir("Arava", 3)], "Table 1 RA 1.b"),
         ([ir("Azulfidine", 5)], "Table 1 RA 1.b"),
@@ -228,7 +241,7 @@ def test_ra_step_1_alternative_is_met(determine, prior, clause):
     result = determine(ra_step_1(*prior))
     approved(result)
     assert clause in met(result)
-    assert "Table 1 RA 2.f" in met(result)
+    assert "Table 1 RA 2.e" in met(result)
 
 
 # Table 1 RA 1.e: the RA biologics the Description names (TNF inhibitors etanercept, adalimumab, infliximab, golimumab,
@@ -275,7 +288,10 @@ def test_ra_step_1_fails_without_a_qualifying_conventional_or_biologic_history(d
         ([ir("adalimumab-aaty"), ir("adalimumab-adaz"), ir("Simlandi", 8)], "Table 1 RA 2.a"),
         ([ir("Hadlima"), ir("Rinvoq"), intol("Enbrel")], "Table 1 RA 2.b"),
         ([ir("Xeljanz"), intol("Hadlima"), intol("Simlandi")], "Table 1 RA 2.c"),
-        ([intol("adalimumab-aaty"), intol("adalimumab-adaz"), intol("Rinvoq")], "Table 1 RA 2.d"),
+        (
+            [intol_to("adalimumab-aaty", "drug"), intol_to("adalimumab-adaz", "drug"), intol_to("Rinvoq", "drug")],
+            "Table 1 RA 2.d",
+        ),
         ([ci(drug) for drug in PREFERRED], "Table 1 RA 2.e"),
     ],
     ids=[
@@ -294,10 +310,39 @@ def test_ra_step_2_alternative_is_met(determine, prior, clause):
     assert "Table 1 RA 1.a" in met(result)
 
 
-def test_ra_step_2f_all_preferred_not_appropriate_with_list_is_met(determine):
-    result = determine(build(ra_step_2(), preferred_not_appropriate_with_list=True))
+# Table 1 RA 2.f "ALL preferred products are not clinically appropriate for the member, AND the prescriber has
+# provided a complete list of previously tried preferred products": whether they are clinically inappropriate is a
+# pharmacist's clinical judgement of the prescriber's reasons, so the prescriber's statement sends the request to one.
+RA_2F_REASON = (
+    "The prescriber states that none of the preferred RA products is clinically appropriate for this member "
+    "(Table 1 RA 2.f). Judge the clinical reasons given against the complete list of preferred products tried."
+)
+
+
+def test_ra_step_2f_all_preferred_stated_not_appropriate_with_list_is_referred_to_a_pharmacist(determine):
+    # Step 1 through hydroxychloroquine (1.b); no preferred product tried, so only 2.f can meet step 2.
+    result = determine(
+        build(FB_RA, prior_therapies=[ir("hydroxychloroquine", 4)], preferred_not_appropriate_with_list=True)
+    )
+    assert "errors" not in result, result
+    assert (result["decision"], result["approved_quantity"], result["duration"]) == ("refer", None, None)
+    assert set(unmet(result)) == RA_STEP_2
+    assert RA_2F_REASON in [r["detail"] for r in result["reasons"] if not r["met"]]
+    assert "Table 1 RA 1.b" in met(result)
+
+
+def test_ra_step_2f_referral_does_not_outweigh_a_failed_step_1(determine):
+    result = determine(build(FB_RA, prior_therapies=[], preferred_not_appropriate_with_list=True))
+    assert result["decision"] == "deny"
+    assert {"Table 1 RA 1", "Table 1 RA 2.f"} <= set(unmet(result))
+
+
+def test_ra_step_2f_is_not_consulted_when_three_preferred_products_were_tried(determine):
+    prior = [ir("hydroxychloroquine", 4), ir("Humira", 6), ir("Enbrel", 4), ir("Rinvoq")]
+    result = determine(build(FB_RA, prior_therapies=prior, preferred_not_appropriate_with_list=True))
     approved(result)
-    assert "Table 1 RA 2.f" in met(result)
+    assert "Table 1 RA 2.a" in met(result)
+    assert "Table 1 RA 2.f" not in met(result) + unmet(result)
 
 
 @pytest.mark.parametrize(
@@ -340,6 +385,124 @@ def test_ra_step_2c_needs_three_different_preferred_products(determine):
 def test_preferred_list_without_complete_history_list_fails_2f(determine):
     result = determine(build(ra_step_2(), preferred_not_appropriate_with_list=False))
     denied(result, RA_STEP_2)
+
+
+# ------------------------------------------------------------ Table 1 RA 1.a: maximally tolerated methotrexate
+# "An inadequate response to maximally tolerated methotrexate (e.g., titrated to 25 mg weekly) after at least a
+# 3-month duration of therapy": 25 mg weekly or more, or a lower dose when a higher dose was not tolerated.
+# Step 2 is met through 2.e, which is no "use" of a biologic for 1.e, so 1.a alone decides step 1.
+
+
+def test_ra_1a_methotrexate_at_15_mg_weekly_with_a_higher_dose_tolerated_is_not_met(determine):
+    result = determine(ra_step_1(mtx(3, 15, higher_dose_not_tolerated=False)))
+    denied(result, RA_STEP_1)
+    assert result["missing"] == []
+
+
+@pytest.mark.parametrize(
+    "trial",
+    [mtx(3, 25), mtx(6, 30), mtx(3, 15, higher_dose_not_tolerated=True), mtx(4, 10, higher_dose_not_tolerated=True)],
+    ids=["25-mg", "30-mg", "15-mg-higher-not-tolerated", "10-mg-higher-not-tolerated"],
+)
+def test_ra_1a_methotrexate_at_25_mg_weekly_or_the_highest_dose_tolerated_is_met(determine, trial):
+    result = determine(ra_step_1(trial))
+    approved(result)
+    assert "Table 1 RA 1.a" in met(result)
+
+
+def test_ra_1a_methotrexate_at_25_mg_weekly_for_2_months_is_not_met(determine):
+    denied(determine(ra_step_1(mtx(2, 25))), RA_STEP_1)
+
+
+@pytest.mark.parametrize(
+    "trial, missing",
+    [
+        (ir("methotrexate", 4), "prior_therapies[0].weekly_dose_mg"),
+        (mtx(4, 15), "prior_therapies[0].higher_dose_not_tolerated"),
+    ],
+    ids=["dose-blank", "15-mg-higher-dose-blank"],
+)
+def test_ra_1a_methotrexate_without_the_dose_reached_is_not_met_and_the_dose_is_missing(determine, trial, missing):
+    result = determine(ra_step_1(trial))
+    denied(result, RA_STEP_1)
+    assert result["missing"] == [missing]
+
+
+def test_ra_1e_biologic_use_meets_step_1_whatever_the_methotrexate_dose(determine):
+    result = determine(build(FB_RA, prior_therapies=[mtx(4, 15), ir("Humira"), ir("Enbrel"), ir("Xeljanz")]))
+    approved(result)
+    assert "Table 1 RA 1.e" in met(result)
+    assert result["missing"] == []  # the dose 1.a asked decided nothing once 1.e was met
+
+
+# ------------------------------------------------------------ Table 1 RA 2.d: not to the route of administration
+# "An intolerance (defined as an intolerance to the drug or its excipients, not to the route of administration) or
+# hypersensitivity to THREE preferred products". 2.b and 2.c, and 1.c, say "intolerance or hypersensitivity"
+# without that definition: there any intolerance counts, as written.
+
+SC_PRODUCTS = ["Humira", "Enbrel", "Simlandi"]  # injected under the skin: injection-site reactions are the route
+
+
+def test_ra_2d_intolerance_to_the_route_of_three_sc_products_is_not_met(determine):
+    result = determine(ra_step_2(*(intol_to(drug, "route") for drug in SC_PRODUCTS)))
+    denied(result, RA_STEP_2)
+    assert result["missing"] == []
+
+
+def test_ra_2d_intolerance_to_three_preferred_drugs_themselves_is_met(determine):
+    result = determine(ra_step_2(*(intol_to(drug, "drug") for drug in SC_PRODUCTS)))
+    approved(result)
+    assert "Table 1 RA 2.d" in met(result)
+
+
+def test_ra_2d_one_intolerance_to_the_route_leaves_two_which_is_not_three(determine):
+    prior = [intol_to("Humira", "drug"), intol_to("Enbrel", "drug"), intol_to("Simlandi", "route")]
+    denied(determine(ra_step_2(*prior)), RA_STEP_2)
+
+
+def test_ra_2d_intolerance_without_what_it_was_to_is_not_met_and_missing(determine):
+    result = determine(ra_step_2(*(intol(drug) for drug in SC_PRODUCTS)))
+    denied(result, RA_STEP_2)
+    # The trials follow methotrexate (index 0) in the request.
+    assert result["missing"] == [f"prior_therapies[{i}].intolerance_to" for i in (1, 2, 3)]
+
+
+def test_ra_2b_counts_an_intolerance_to_the_route_as_its_text_does_not_define_it(determine):
+    result = determine(ra_step_2(ir("Hadlima"), ir("Rinvoq"), intol_to("Enbrel", "route")))
+    approved(result)
+    assert "Table 1 RA 2.b" in met(result)
+
+
+def test_ra_1c_counts_an_intolerance_to_the_route_as_its_text_does_not_define_it(determine):
+    result = determine(ra_step_1(intol_to("methotrexate", "route")))
+    approved(result)
+    assert "Table 1 RA 1.c" in met(result)
+
+
+# ------------------------------------------------------------ what the form asks of each prior trial
+
+
+def _asked(diagnosis, request_type="initial"):
+    from kineret_pa.engine.needs import facts_needed
+    from kineret_pa.policies.snapshots import policy_data_get
+
+    data = policy_data_get()
+    snap = data.snapshot(data.version_for(FB_RA["policy"], dt.date.fromisoformat(FB_RA["date_of_service"])).version_id)
+    return facts_needed(snap, diagnosis=diagnosis, request_type=request_type)
+
+
+TRIAL_DETAILS = {
+    "prior_therapies[].weekly_dose_mg",
+    "prior_therapies[].higher_dose_not_tolerated",
+    "prior_therapies[].intolerance_to",
+}
+
+
+@pytest.mark.django_db
+def test_the_form_asks_the_methotrexate_dose_and_what_an_intolerance_was_to_for_ra_only(policy_data):
+    assert TRIAL_DETAILS <= _asked("ra")
+    assert not TRIAL_DETAILS & _asked("nomid")
+    assert not TRIAL_DETAILS & _asked("ra", "renewal")
 
 
 # ------------------------------------------------------------ Table 1 DIRA, NOMID: diagnosis only
@@ -871,6 +1034,26 @@ def test_renewal_unsupported_indication_above_100_mg_needs_support_6d(determine)
     assert {"Continuation 6.d", "Continuation 6.d.i", "Continuation 6.d.ii"} <= set(met(result))
     result = determine(build(request, **{"dose.higher_dose_support_submitted": False}))
     denied(result, CONT | {"Continuation 6", "Continuation 6.a", "Continuation 6.d", "Continuation 6.d.ii"})
+
+
+# Continuation 1 to 6 name no infection, TB or hepatitis B criterion (the latent TB testing requirement was removed on
+# 07/01/24, Updates), and the Precautions' "discontinue in RA patients if serious infection develops" is prescribing
+# information, not a criterion: no screening answer decides a continuation.
+@pytest.mark.parametrize(
+    "changes",
+    [{"screening.tb": "not_tested"}, {"screening.hbv": "not_evaluated"}, {"screening.active_infection": True}],
+    ids=["tb-not-tested", "hbv-not-ruled-out", "active-infection"],
+)
+def test_renewal_is_decided_without_any_infection_screening(determine, changes):
+    result = determine(build(RENEWAL, **changes))
+    approved(result)
+    assert result["missing"] == []
+
+
+@pytest.mark.parametrize("request_type", ["initial", "renewal"])
+def test_the_form_asks_no_infection_tb_or_hbv_screening(asked, request_type):
+    needed = asked("floridablue-09-J0000-45", diagnosis="ra", request_type=request_type)
+    assert {"screening.tb", "screening.hbv", "screening.active_infection"}.isdisjoint(needed)
 
 
 def test_renewal_does_not_repeat_initiation_step_therapy(determine):

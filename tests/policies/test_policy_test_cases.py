@@ -66,6 +66,20 @@ def run_of(code: str, name: str) -> tuple[tc.TestCaseRun, m.PolicyVersion]:
     return next(run for run in runs if run.case.name == name), version
 
 
+_RUNS: dict[str, tuple[m.PolicyVersion, dict[str, tc.TestCaseRun]]] = {}
+
+
+def seed_run_of(code: str, name: str) -> tuple[tc.TestCaseRun, m.PolicyVersion]:
+    """The seed version's run of one case. Every case of a policy is run once and the runs kept for the module:
+    the seed data is the same in every test, and running all cases for each of the hundred parameters took minutes."""
+    if code not in _RUNS:
+        version = in_force(code)
+        runs = tc.testcases_run(policy=version.policy, versions=[version])
+        _RUNS[code] = (version, {run.case.name: run for run in runs})
+    version, runs = _RUNS[code]
+    return runs[name], version
+
+
 def add_case(code: str, name: str, request: dict, **expected) -> m.PolicyTestCase:
     return m.PolicyTestCase.objects.create(
         policy=m.Policy.objects.get(code=code), name=name, request=request, order=999, **expected
@@ -82,7 +96,7 @@ def test_each_policy_has_at_least_20_cases_loaded(policy_data, code):
 
 @pytest.mark.parametrize("code, name", _fixture_cases(), ids=[f"{code}: {name}" for code, name in _fixture_cases()])
 def test_fixture_case_passes_against_the_seed_version_in_force(policy_data, code, name):
-    run, version = run_of(code, name)
+    run, version = seed_run_of(code, name)
     outcome = run.outcomes[version.id]
     assert outcome.passed, outcome.differences
     assert outcome.differences == ()

@@ -203,8 +203,11 @@ FEP_SCREENING_FAILURES = [("active_infection", True), ("live_vaccine", True), ("
 def test_a_failed_fep_screening_always_denies(snapshots, data, failure):
     # FEP: "AND ALL of the following" (TB, no active infection, no live vaccines; renewal: no active infection
     # including TB, no live vaccines) stands beside every diagnosis, so failing one denies whatever else is met.
+    # The latent TB test is the initiation's alone: at renewal an untreated latent TB is not an active infection.
     key, value = failure
     data = {**data, "policy": "fep-5.70.050", "screening": {**data["screening"], key: value}}
+    if key == "tb":
+        data["request_type"] = "initial"
     determination, _ = evaluate(snapshots, data)
     if determination is not None:
         assert determination.decision == "deny"

@@ -159,7 +159,7 @@ def test_the_draft_page_flags_the_wording_and_the_failing_cases_after_three_beco
     client.force_login(policy_staff)
     page = client.get(reverse("authoring:version", args=[fb_draft.pk])).content.decode()
     assert "The wording says THREE but the parameters say 2." in page
-    assert "2 of 39 test cases fail under this version." in page
+    assert "2 of 42 test cases fail under this version." in page
     assert "This draft cannot be published yet" in page
 
 
@@ -215,7 +215,7 @@ def test_an_export_loads_back_into_the_same_policy_data_and_determinations(tmp_p
         assert again == decided[case.pk], case.name
     assert m.PolicyTestCase.objects.count() == len(cases) >= 60
     exported = json.loads((tmp_path / "test_cases" / f"{FB}.json").read_text())
-    assert len(exported) == 39
+    assert len(exported) == 42
 
 
 def test_the_impact_page_is_for_policy_staff_only(client, prescriber, reviewer, policy_staff, fb_draft):
