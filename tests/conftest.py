@@ -37,20 +37,24 @@ def _fresh_snapshot_cache():
     cache_clear()
 
 
-@pytest.fixture
-def policy_data(db):
-    """The loaded policies (and seeded decision codes), reloaded if a transactional test flushed them."""
+def _seed_data_restore() -> None:
+    """The policies and what data migrations seeded (the reviewer decision codes), if a flush removed them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
     from kineret_pa.policies.loading import policies_load
     from kineret_pa.policies.models import Policy
 
     if not Policy.objects.exists():
         policies_load()
-        # A flush also removes what data migrations seeded: the reviewer decision codes.
-        from importlib import import_module
-
-        from django.apps import apps
-
         import_module("kineret_pa.pa_requests.migrations.0003_decision_codes").create(apps, None)
+
+
+@pytest.fixture
+def policy_data(db):
+    """The loaded policies (and seeded decision codes), reloaded if a transactional test flushed them."""
+    _seed_data_restore()
 
 
 def _user(django_user_model, username, role=None, *, staff=False, superuser=False):
@@ -230,11 +234,34 @@ def unmet(result: dict) -> list[str]:
     return [r["clause"] for r in result["reasons"] if not r["met"]]
 
 
-def pytest_collection_modifyitems(config, items):
-    # Browser and transactional tests flush the database after each test; run them
-    # last so the policy data loaded once per session serves the rest.
-    def flushes(item) -> bool:
-        marker = item.get_closest_marker("django_db")
-        return item.get_closest_marker("browser") is not None or bool(marker and marker.kwargs.get("transaction"))
+def _flushes(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return (
+        item.get_closest_marker("browser") is not None
+        or bool(marker and marker.kwargs.get("transaction"))
+        or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+    )
 
-    items.sort(key=flushes)
+
+_SET_UP = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    result = yield  # raises if a fixture failed or skipped: then no database was touched by this test
+    item.stash[_SET_UP] = True
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by flushing the database: the seed data loaded once per session is put back
+    here, after the flush, so the tests that follow (in any order, on any xdist worker) find it."""
+    result = yield
+    # The last test's teardown also destroys the test database: nothing to put back then.
+    if nextitem is not None and _flushes(item) and item.stash.get(_SET_UP, False):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _seed_data_restore()
+    return result

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from kineret_pa.engine.facts import (
+    DATA_FACTS,
     ENUM_FACTS,
     GROUPS,
     NUMBER_FACTS,
@@ -33,7 +34,11 @@ def _number_schema(spec: NumberFact) -> dict[str, Any]:
     return schema
 
 
-def _fact_schema(path: str) -> dict[str, Any]:
+def _fact_schema(path: str, catalog: Catalog) -> dict[str, Any]:
+    data = DATA_FACTS.get(path)
+    if data is not None:  # its values are the catalog's (every payer's plans)
+        values = list(catalog.fact_values.get(path, {}))
+        return {"type": ["string", "null"], "enum": [*values, None], "description": data.label}
     return _spec_schema(NUMBER_FACTS.get(path) or ENUM_FACTS[path])
 
 
@@ -123,12 +128,12 @@ def openapi_document(
     )
     policies = sorted(snapshots)
     questions = sorted(catalog.question_codes)
-    top = {path: _fact_schema(path) for path in TOP_LEVEL_FACTS}
+    top = {path: _fact_schema(path, catalog) for path in TOP_LEVEL_FACTS}
     groups = {
         group: {
             "type": ["object", "null"],
             "additionalProperties": False,
-            "properties": {name: _fact_schema(f"{group}.{name}") for name in names},
+            "properties": {name: _fact_schema(f"{group}.{name}", catalog) for name in names},
         }
         for group, names in GROUPS.items()
     }

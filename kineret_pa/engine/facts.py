@@ -75,6 +75,30 @@ class NumberFact:
 
 
 @dataclass(frozen=True, slots=True)
+class DataFact:
+    """A fact whose values are rows of policy data rather than a list fixed here: a payer's plan options. The
+    parser takes the values the catalog holds (`Catalog.fact_values[path]`: code -> words), and the decision
+    refuses a value the chosen policy does not offer (`Snapshot.plans`). Policy staff add one in the admin."""
+
+    path: str
+    label: str
+    question: str = ""
+    help: str = ""
+    default: object = None
+    initial: object = None
+    # As an EnumFact offers them, for code that reads either: the choices come from the data, not from here.
+    yes_no: bool = False
+    answers: tuple[tuple[object, str], ...] = ()
+
+    @property
+    def asked(self) -> str:
+        return self.question or _capitalized(self.label)
+
+    def words(self, value: object, known: Mapping[object, str] | None = None) -> str:
+        return (known or {}).get(value, str(value))
+
+
+@dataclass(frozen=True, slots=True)
 class ContractField:
     """A part of the request that is not one scalar fact: parsed and described by code of its own."""
 
@@ -106,15 +130,10 @@ CONTRACT_FIELDS: dict[str, ContractField] = {
 }
 
 # Every fact, in the order the form asks them. A new fact is one more line here (and its test).
-FACTS: dict[str, EnumFact | NumberFact] = {
+FACTS: dict[str, EnumFact | NumberFact | DataFact] = {
     f.path: f
     for f in (
-        EnumFact(
-            "plan",
-            "plan option",
-            (("standard", "Standard Option"), ("basic", "Basic Option"), ("blue_focus", "Blue Focus")),
-            help="Only for policies with plan options (FEP).",
-        ),
+        DataFact("plan", "plan option", help="Only for policies with plan options (FEP)."),
         EnumFact(
             "benefit",
             "benefit",
@@ -306,6 +325,7 @@ FACTS: dict[str, EnumFact | NumberFact] = {
 # Views of FACTS for the code that wants one type.
 ENUM_FACTS: dict[str, EnumFact] = {path: f for path, f in FACTS.items() if isinstance(f, EnumFact)}
 NUMBER_FACTS: dict[str, NumberFact] = {path: f for path, f in FACTS.items() if isinstance(f, NumberFact)}
+DATA_FACTS: dict[str, DataFact] = {path: f for path, f in FACTS.items() if isinstance(f, DataFact)}
 
 # The contract's shape, derived: scalar facts at the top level, and groups of facts ("dose": {...}).
 TOP_LEVEL_FACTS: tuple[str, ...] = tuple(path for path in FACTS if "." not in path)
@@ -381,13 +401,16 @@ def format_number(value: float) -> str:
     return f"{value:g}"
 
 
-def fact_words(path: str, value: Any) -> str:
-    """A fact's value in words for people: "home delivery", "70 kg", "yes"."""
+def fact_words(path: str, value: Any, fact_values: Mapping[str, Mapping[Any, str]] | None = None) -> str:
+    """A fact's value in words for people: "home delivery", "70 kg", "yes", "Standard Option" (a data fact's
+    words from `fact_values`, the catalog's; its code without them)."""
     if value is None:
         return "—"
     spec = FACTS.get(path)
     if isinstance(spec, EnumFact):
         return spec.words(value)
+    if isinstance(spec, DataFact):
+        return spec.words(value, (fact_values or {}).get(path))
     if isinstance(spec, NumberFact) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{format_number(value)} {spec.unit}"
     return str(value)
@@ -428,9 +451,12 @@ def _trial_words(trial: Any) -> str:
     return f"{trial.get('drug')}, {months} months, {outcome}{trial_detail_words(trial)}"
 
 
-def contract_rows(data: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def contract_rows(
+    data: Mapping[str, Any] | None, fact_values: Mapping[str, Mapping[Any, str]] | None = None
+) -> list[tuple[str, str]]:
     """(label, value in words) for each part of a contract request, for the reviewer: the structured fields and
-    the facts by their labels, in the vocabulary's order; a key the vocabulary does not know by its name."""
+    the facts by their labels, in the vocabulary's order; a key the vocabulary does not know by its name.
+    `fact_values`: the catalog's words for the facts whose values are data (plans)."""
     data = data or {}
     rows: list[tuple[str, str]] = []
     for name, spec in CONTRACT_FIELDS.items():
@@ -452,6 +478,6 @@ def contract_rows(data: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         group, _, name = path.rpartition(".")
         section = data.get(group) if group else data
         if isinstance(section, dict) and name in section:
-            rows.append((_capitalized(spec.label), fact_words(path, section[name])))
+            rows.append((_capitalized(spec.label), fact_words(path, section[name], fact_values)))
     rows += [(key, str(value)) for key, value in data.items() if key not in TOP_LEVEL]
     return rows

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .facts import (
+    DATA_FACTS,
     DEFAULTS,
     ENUM_FACTS,
     GROUPS,
@@ -134,6 +135,7 @@ def _number(value: Any, spec, path: str, errors: _Errors) -> float | int | None:
 
 _TOP_FACTS = TOP_LEVEL_FACTS
 _NUMBER = object()  # the kind of a number fact in _FACT_CHECKS
+_DATA = object()  # the kind of a fact whose values are data (facts.DATA_FACTS)
 
 
 def _bounds(spec: NumberFact) -> tuple[float, float, bool, bool]:
@@ -161,6 +163,8 @@ def _fact_check(name: str, path: str) -> tuple[str, str, object, Any]:
     number = NUMBER_FACTS.get(path)
     if number is not None:
         return name, path, _NUMBER, _bounds(number)
+    if path in DATA_FACTS:
+        return name, path, _DATA, ()  # its values are the catalog's: checked in the loop
     enum = ENUM_FACTS[path]
     if enum.yes_no:
         return name, path, bool, frozenset(enum.values)
@@ -199,9 +203,22 @@ def _value(path: str, value: Any, errors: _Errors, spec: Any = None) -> Any:
             return None
         return value
     if not isinstance(value, str) or value not in enum.values:
-        errors.add(path, "Must be one of: " + ", ".join(str(v) for v in enum.values) + ".")
+        errors.add(path, must_be_one_of(enum.values))
         return None
     return value
+
+
+def _data_value(path: str, value: Any, catalog: Catalog, errors: _Errors) -> str | None:
+    """A fact whose values are data (a plan): one of the catalog's codes for it."""
+    known = catalog.fact_values.get(path, {})
+    if isinstance(value, str) and value in known:
+        return value
+    errors.add(path, must_be_one_of(known))
+    return None
+
+
+def must_be_one_of(values: Any) -> str:
+    return "Must be one of: " + ", ".join(str(v) for v in values) + "."
 
 
 def _key(key: Any) -> str:
@@ -440,6 +457,11 @@ def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Reque
                 if value in accepted:
                     facts[path] = value
                     continue
+            elif kind is _DATA:
+                value = _data_value(path, value, catalog, errors)
+                if value is not None:
+                    facts[path] = value
+                continue
             elif kind is _NUMBER and (cls is int or cls is float):  # _in_bounds, inline: six numbers a request
                 low, high, exclusive, integer = accepted
                 if (low < value if exclusive else low <= value) and value <= high and (cls is int or not integer):

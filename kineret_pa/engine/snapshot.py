@@ -66,6 +66,10 @@ class Catalog:
     diagnosis_aliases: Mapping[str, str]  # alias slug -> canonical slug
     icd10: tuple[Icd10Snap, ...] = ()
     question_codes: frozenset[str] = frozenset()
+    # The values of the facts that are data (facts.DATA_FACTS), in the data's order: path -> code -> words.
+    # {"plan": {"standard": "Standard Option", ...}}: every payer's plans (the snapshot has the policy's own).
+    fact_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    policy_plans: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # policy code -> its plans' codes
 
     def drug_id(self, name: str) -> int | None:
         return self.drug_names.get(" ".join(name.lower().split()))
@@ -189,6 +193,7 @@ class Snapshot:
     limits: tuple[QuantityLimitSnap, ...]
     weight_tables: Mapping[str, WeightTableSnap]
     durations: tuple[DurationSnap, ...]
+    plans: tuple[str, ...] = ()  # the plan options the policy distinguishes (codes); none: any plan is ignored
     product_drug: int | None = None  # the drug this policy governs (anakinra)
     product_strength_mg: float = 100.0
     product_strengths: tuple[float, ...] = (100.0,)

@@ -18,6 +18,7 @@ from kineret_pa.accounts.roles import prescriber_required
 from kineret_pa.accounts.signals import client_ip
 from kineret_pa.engine.facts import contract_rows
 from kineret_pa.policies.models import Diagnosis, Payer
+from kineret_pa.policies.snapshots import policy_data_get
 
 from .models import QUEUE_STATUSES, PARequest
 from .paging import PageWithoutCount
@@ -130,7 +131,8 @@ def _initial(pa: PARequest, ceiling: dict) -> dict:
 def review_detail(request, pk):
     pa = pa_request_get_for_reviewer(user=request.user, pa_request_id=pk)
     unmet = [r for r in (pa.determination or {}).get("reasons", []) if not r["met"]]
-    ceiling = policy_ceiling(pa_request=pa)  # read once: the form's pre-fill and the decision's bound
+    policy_data = policy_data_get()  # one revision read: the ceiling and the plan's words
+    ceiling = policy_ceiling(pa_request=pa, policy_data=policy_data)  # read once: the form's pre-fill and the bound
     form = DecisionForm(
         request.POST or None, codes=decision_codes_for(pa_request=pa), unmet=unmet, initial=_initial(pa, ceiling)
     )
@@ -172,7 +174,7 @@ def review_detail(request, pk):
         {
             "pa": pa,
             "form": form,
-            "facts": contract_rows(pa.contract_request),
+            "facts": contract_rows(pa.contract_request, policy_data.catalog.fact_values),
             "determination": pa.determination,
             "unmet": unmet,
             "events": pa.events.select_related("actor"),

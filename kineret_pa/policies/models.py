@@ -7,6 +7,7 @@ to one policy version.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -572,6 +573,9 @@ class CriterionNode(VersionPart):
         return f"{self.clause} — {self.text[:60]}"
 
     def validation_context(self) -> ValidationContext:
+        shared = getattr(self, "shared_context", None)  # one for every node of a version being loaded
+        if shared is not None:
+            return dataclasses.replace(shared, node_keys=shared.node_keys - {self.key})
         version = self.version
         return ValidationContext(
             drug_lists=frozenset(version.druglist_set.values_list("code", flat=True)),

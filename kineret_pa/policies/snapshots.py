@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils.html import format_html_join
 
@@ -85,7 +85,23 @@ def catalog_build() -> Catalog:
         diagnosis_aliases=frozen_map(aliases),
         icd10=icd10,
         question_codes=frozenset(m.Question.objects.values_list("code", flat=True)),
+        **_plans(),
     )
+
+
+def _plans() -> dict[str, Any]:
+    """Every payer's plan options, code -> name, in the order they were added (a code two payers share keeps the
+    first name), and each policy's own: one query."""
+    words: dict[str, str] = {}
+    by_policy: dict[str, list[str]] = defaultdict(list)
+    for code, name, policy in m.Plan.objects.order_by("pk").values_list("code", "name", "policy__code"):
+        words.setdefault(code, name)
+        if policy is not None and code not in by_policy[policy]:
+            by_policy[policy].append(code)
+    return {
+        "fact_values": frozen_map({"plan": frozen_map(words)}),
+        "policy_plans": frozen_map({policy: tuple(codes) for policy, codes in by_policy.items()}),
+    }
 
 
 def _tree(rows: list[m.CriterionNode]) -> tuple[dict[str, Node], dict[str, Node]]:
@@ -279,6 +295,7 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
         limits=tuple(limits),
         weight_tables=frozen_map(tables),
         durations=durations,
+        plans=catalog.policy_plans.get(policy.code, ()),
         product_drug=policy.drug_id,
         product_strength_mg=strengths[0],
         product_strengths=strengths,

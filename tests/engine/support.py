@@ -62,6 +62,7 @@ CATALOG = Catalog(
     diagnosis_aliases=frozen_map({"cinca": "nomid"}),
     icd10=(Icd10Snap("M05.70", "M05.7A", ("ra",)), Icd10Snap("L50.8", "L50.8", ("nomid", "gout"))),
     question_codes=frozenset({"q_yes"}),
+    fact_values=frozen_map({"plan": frozen_map({"standard": "Standard Option", "basic": "Basic Option"})}),
 )
 
 

@@ -19,6 +19,7 @@ from kineret_pa.engine.facts import (
     MSG_WEIGHT_REQUIRED,
     TOP_LEVEL,
     TRIAL_FIELDS,
+    DataFact,
     EnumFact,
     NumberFact,
     contract_rows,
@@ -31,14 +32,18 @@ from .support import CATALOG, TABLE, TODAY, inner, leaf, request, snapshot
 PATHS = list(FACTS)
 
 
-def sample(spec: EnumFact | NumberFact) -> object:
+def sample(spec: EnumFact | NumberFact | DataFact) -> object:
     """A value the fact accepts."""
+    if isinstance(spec, DataFact):
+        return next(iter(CATALOG.fact_values[spec.path]))
     if isinstance(spec, EnumFact):
         return spec.values[0]
     return int(spec.minimum) + 1 if spec.integer else spec.maximum / 2
 
 
-def out_of_range(spec: EnumFact | NumberFact) -> object:
+def out_of_range(spec: EnumFact | NumberFact | DataFact) -> object:
+    if isinstance(spec, DataFact):
+        return "no such value"
     if isinstance(spec, EnumFact):
         return "no such value" if not spec.yes_no else "yes"
     return spec.maximum + 1
@@ -144,6 +149,8 @@ def test_the_openapi_document_describes_each_fact_as_the_parser_checks_it(path):
     assert spec.label in schema["description"]
     if isinstance(spec, NumberFact):
         assert schema["maximum"] == spec.maximum
+    elif isinstance(spec, DataFact):  # the catalog's values: every payer's plans
+        assert schema["enum"] == [*CATALOG.fact_values[path], None]
     elif spec.yes_no:
         assert schema["type"] == ["boolean", "null"]
     else:
@@ -371,3 +378,13 @@ def test_the_reviewer_reads_a_trials_fields_in_words():
         "Enbrel, 0 months, intolerance or hypersensitivity, to the route of administration (e.g. injection-site "
         "reactions)"
     )
+
+
+def test_the_reviewer_reads_a_plan_by_the_name_policy_staff_gave_it():
+    rows = dict(contract_rows({"plan": "basic"}, CATALOG.fact_values))
+
+    assert rows["Plan option"] == "Basic Option"
+
+
+def test_a_plan_without_its_words_reads_as_its_code():
+    assert dict(contract_rows({"plan": "basic"}))["Plan option"] == "basic"

@@ -77,6 +77,10 @@ def maybe(strategy):
     return st.one_of(st.none(), strategy)
 
 
+# The FEP plan options the policy text names (plans are data: the vocabulary has no list of them).
+FEP_PLANS = ("standard", "basic", "blue_focus")
+
+
 def enum(path):
     return maybe(st.sampled_from(ENUM_FACTS[path].values))
 
@@ -92,7 +96,7 @@ trial = st.fixed_dictionaries(
 valid_request = st.fixed_dictionaries(
     {
         "policy": st.sampled_from(POLICIES),
-        "plan": enum("plan"),
+        "plan": maybe(st.sampled_from(FEP_PLANS)),
         "benefit": enum("benefit"),
         "request_type": enum("request_type"),
         "date_of_service": st.just("2026-06-15"),

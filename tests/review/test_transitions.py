@@ -175,7 +175,7 @@ def test_decide_on_a_draft_is_refused(policy_data, prescriber, reviewer):
     assert draft.status == S.DRAFT
 
 
-@pytest.mark.parametrize("status", QUEUE_STATUSES)
+@pytest.mark.parametrize("status", sorted(QUEUE_STATUSES))
 def test_decide_works_on_every_queue_state(policy_data, prescriber, reviewer, status):
     pa = _in_status(prescriber, status)
     code = "overturn" if status == S.APPEALED else "approve"
