@@ -82,10 +82,14 @@ class DataFact:
 
     path: str
     label: str
+    source: str  # the rows holding its values: "plans" or "specialties" (policies.models.DATA_FACT_SOURCES)
     question: str = ""
     help: str = ""
     default: object = None
     initial: object = None
+    # Words for a blank answer where blank is itself an answer ("no specialist consulted"); empty: blank is
+    # unanswered, and a criterion reading it asks for it.
+    blank: str = ""
     # As an EnumFact offers them, for code that reads either: the choices come from the data, not from here.
     yes_no: bool = False
     answers: tuple[tuple[object, str], ...] = ()
@@ -96,6 +100,11 @@ class DataFact:
 
     def words(self, value: object, known: Mapping[object, str] | None = None) -> str:
         return (known or {}).get(value, str(value))
+
+    @property
+    def blank_choice(self) -> str:
+        """The form's words for a blank answer that is an answer."""
+        return _capitalized(self.blank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +142,7 @@ CONTRACT_FIELDS: dict[str, ContractField] = {
 FACTS: dict[str, EnumFact | NumberFact | DataFact] = {
     f.path: f
     for f in (
-        DataFact("plan", "plan option", help="Only for policies with plan options (FEP)."),
+        DataFact("plan", "plan option", "plans", help="Only for policies with plan options (FEP)."),
         EnumFact(
             "benefit",
             "benefit",
@@ -226,6 +235,16 @@ FACTS: dict[str, EnumFact | NumberFact | DataFact] = {
             "prescriber consulted a specialist",
             YES_NO,
             question="Have you consulted a specialist in the area of this diagnosis?",
+        ),
+        # "Prescribed by or in consultation with a rheumatologist or geneticist": the specialties are data. Where
+        # a request states only these, the yes/no readings above are derived from them (request.py).
+        DataFact("prescriber.specialty", "prescriber's specialty", "specialties", question="Your specialty"),
+        DataFact(
+            "prescriber.consulted_specialty",
+            "specialty of the specialist consulted",
+            "specialties",
+            question="Specialty of the specialist you consulted",
+            blank="no specialist consulted",
         ),
         EnumFact(
             "site_of_care",
@@ -451,33 +470,42 @@ def _trial_words(trial: Any) -> str:
     return f"{trial.get('drug')}, {months} months, {outcome}{trial_detail_words(trial)}"
 
 
-def contract_rows(
+def contract_items(
     data: Mapping[str, Any] | None, fact_values: Mapping[str, Mapping[Any, str]] | None = None
-) -> list[tuple[str, str]]:
-    """(label, value in words) for each part of a contract request, for the reviewer: the structured fields and
-    the facts by their labels, in the vocabulary's order; a key the vocabulary does not know by its name.
+) -> list[tuple[str, str, str]]:
+    """(key, label, value in words) for each part of a contract request, for the reviewer: the structured fields
+    and the facts by their labels, in the vocabulary's order; a key the vocabulary does not know by its name.
+    The key says where a row comes from, so the reviewer's page can place it: a structured field's name (every
+    answer to an indication question: "answers"), a fact's dotted path, or the unknown key itself.
     `fact_values`: the catalog's words for the facts whose values are data (plans)."""
     data = data or {}
-    rows: list[tuple[str, str]] = []
+    items: list[tuple[str, str, str]] = []
     for name, spec in CONTRACT_FIELDS.items():
         value = data.get(name)
         if name not in data:
             continue
         if name == "prior_therapies" and isinstance(value, list):
-            rows.append((_capitalized(spec.label), "; ".join(_trial_words(trial) for trial in value) or "none"))
+            items.append((name, _capitalized(spec.label), "; ".join(_trial_words(t) for t in value) or "none"))
         elif name == "concomitant_drugs" and isinstance(value, list):
-            rows.append((_capitalized(spec.label), ", ".join(str(drug) for drug in value) or "none"))
+            items.append((name, _capitalized(spec.label), ", ".join(str(drug) for drug in value) or "none"))
         elif name == "answers" and isinstance(value, dict):
-            rows += [
-                (f"{_capitalized(spec.label)}: {code}", YES_NO_WORDS.get(answer, str(answer)))
+            items += [
+                (name, f"{_capitalized(spec.label)}: {code}", YES_NO_WORDS.get(answer, str(answer)))
                 for code, answer in value.items()
             ]
         else:
-            rows.append((_capitalized(spec.label), fact_words(name, value)))
+            items.append((name, _capitalized(spec.label), fact_words(name, value)))
     for path, spec in FACTS.items():
         group, _, name = path.rpartition(".")
         section = data.get(group) if group else data
         if isinstance(section, dict) and name in section:
-            rows.append((_capitalized(spec.label), fact_words(path, section[name], fact_values)))
-    rows += [(key, str(value)) for key, value in data.items() if key not in TOP_LEVEL]
-    return rows
+            items.append((path, _capitalized(spec.label), fact_words(path, section[name], fact_values)))
+    items += [(key, key, str(value)) for key, value in data.items() if key not in TOP_LEVEL]
+    return items
+
+
+def contract_rows(
+    data: Mapping[str, Any] | None, fact_values: Mapping[str, Mapping[Any, str]] | None = None
+) -> list[tuple[str, str]]:
+    """(label, value in words) for each part of a contract request: `contract_items` without the keys."""
+    return [(label, words) for _, label, words in contract_items(data, fact_values)]

@@ -217,6 +217,18 @@ def _data_value(path: str, value: Any, catalog: Catalog, errors: _Errors) -> str
     return None
 
 
+def _specialist_readings(facts: dict[str, Any], diagnosis: str, catalog: Catalog) -> None:
+    """The yes/no readings the seed policies ask ("a specialist in the area of the member's diagnosis"; "has
+    consulted with a specialist"), derived from the specialties a request states instead. A yes/no answer the
+    request states stands; a request that names the prescriber's specialty and no consulted specialist
+    consulted none."""
+    if "prescriber.is_specialist" not in facts:
+        facts["prescriber.is_specialist"] = catalog.specialist_in(facts["prescriber.specialty"], diagnosis)
+    if "prescriber.consulted_specialist" not in facts:
+        consulted = facts.get("prescriber.consulted_specialty")
+        facts["prescriber.consulted_specialist"] = consulted is not None and catalog.specialist_in(consulted, diagnosis)
+
+
 def must_be_one_of(values: Any) -> str:
     return "Must be one of: " + ", ".join(str(v) for v in values) + "."
 
@@ -480,5 +492,7 @@ def parse_request(data: Any, catalog: Catalog, *, today: dt.date) -> tuple[Reque
 
     if errors:
         return None, dict(errors)
+    if diagnosis is not None and "prescriber.specialty" in facts:
+        _specialist_readings(facts, diagnosis, catalog)
     # Positional, in the fields' order: a named tuple's __new__ takes keywords at a cost.
     return Request(policy.strip(), date_of_service, diagnosis, facts, icd10, trials, concomitant, answers), {}

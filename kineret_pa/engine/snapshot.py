@@ -70,6 +70,14 @@ class Catalog:
     # {"plan": {"standard": "Standard Option", ...}}: every payer's plans (the snapshot has the policy's own).
     fact_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     policy_plans: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # policy code -> its plans' codes
+    # Specialty code -> the diagnoses (or groups) its prescribers are "a specialist in the area of".
+    specialty_diagnoses: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def specialist_in(self, specialty: str, diagnosis: str) -> bool:
+        """Whether a prescriber of this specialty is a specialist in the area of the diagnosis (or its group)."""
+        known = self.diagnoses.get(diagnosis)
+        scope = {diagnosis, *(known.ancestors if known else ())}
+        return not self.specialty_diagnoses.get(specialty, frozenset()).isdisjoint(scope)
 
     def drug_id(self, name: str) -> int | None:
         return self.drug_names.get(" ".join(name.lower().split()))

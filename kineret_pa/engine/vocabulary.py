@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import (
+    DATA_FACTS,
     ENUM_FACTS,
+    FACTS,
     MSG_WEIGHT_REQUIRED,
     NUMBER_FACTS,
     OUTCOMES,
     TRIAL_HIGHER_DOSE_NOT_TOLERATED,
     TRIAL_INTOLERANCE_TO,
     TRIAL_WEEKLY_DOSE,
+    DataFact,
     fact_label,
     format_number,
     trial_detail_words,
@@ -67,6 +70,8 @@ class ValidationContext:
     diagnoses: frozenset[str]
     questions: frozenset[str]
     node_keys: frozenset[str]
+    # The values of the facts that are data (facts.DATA_FACTS): path -> codes.
+    fact_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- parameter checks
@@ -111,8 +116,11 @@ def _v_fact_in(p, ctx, errors):
     fact = _need(p, "fact", errors)
     if fact is None:
         return
+    if fact in DATA_FACTS:  # its values are data: the catalog's
+        _check_members(p, "values", tuple(ctx.fact_values.get(fact, ())), f"values of {fact}", errors)
+        return
     if fact not in ENUM_FACTS:
-        errors.append(f"Unknown fact “{fact}”. Choose one of: {', '.join(ENUM_FACTS)}.")
+        errors.append(f"Unknown fact “{fact}”. Choose one of: {', '.join((*ENUM_FACTS, *DATA_FACTS))}.")
         return
     _check_members(p, "values", ENUM_FACTS[fact].values, f"values of {fact}", errors)
 
@@ -248,13 +256,22 @@ def _e_fact_in(node, c):
     path = node.params["fact"]
     value = c.req.facts.get(path)
     if value is None:
-        return NOT_MET, f"{ENUM_FACTS[path].label}: not answered", (path,)
+        data = DATA_FACTS.get(path)
+        if data is not None and data.blank:  # blank is an answer ("no specialist consulted")
+            return NOT_MET, f"{data.label}: {data.blank}", ()
+        return NOT_MET, f"{FACTS[path].label}: not answered", (path,)
     met = value in node.params["values"]
     detail = _FACT_IN_DETAILS.get((path, value.__class__, value))
-    if detail is None:  # a value the vocabulary does not list (never from parse_request)
-        spec = ENUM_FACTS[path]
-        detail = f"{spec.label}: {spec.words(value)}"
+    if detail is None:  # a fact whose values are data (its words are the catalog's)
+        spec = FACTS[path]
+        detail = f"{spec.label}: {_data_words(spec, value, c.snap.catalog)}"
     return (MET if met else NOT_MET), detail, ()
+
+
+def _data_words(spec, value, catalog) -> str:
+    if isinstance(spec, DataFact):
+        return spec.words(value, catalog.fact_values.get(spec.path))
+    return spec.words(value)
 
 
 def _e_number_compare(node, c):

@@ -18,6 +18,7 @@ from django import forms
 from django.utils import timezone
 
 from kineret_pa.engine.facts import (
+    DATA_FACTS,
     FACTS,
     NUMBER_FACTS,
     OUTCOMES,
@@ -25,6 +26,7 @@ from kineret_pa.engine.facts import (
     TRIAL_INTOLERANCE_TO,
     TRIAL_MONTHS,
     TRIAL_WEEKLY_DOSE,
+    DataFact,
     EnumFact,
     NumberFact,
     format_number,
@@ -111,6 +113,11 @@ def fact_field(
         options["error_messages"] = error_messages
     if isinstance(spec, NumberFact):
         return number_field(spec, **options)
+    if isinstance(spec, DataFact):  # its choices are rows: the step fills them from the catalog (StepForm.ask)
+        if spec.blank:  # blank is an answer ("no specialist consulted"), offered as the first choice
+            options["required"] = False
+            return forms.ChoiceField(choices=[("", spec.blank_choice)], **options)
+        return forms.ChoiceField(choices=[("", "Choose…")], **options)
     choices = YES_NO if spec.yes_no else list(spec.answers)
     if select:
         return forms.ChoiceField(choices=[("", "Choose…"), *choices], **options)
@@ -150,6 +157,14 @@ class StepForm(forms.Form):
 
     group = ""  # the fact group this step is named after: its facts' fields drop the group from their names
     asks: tuple[str, ...] = ()  # the facts this step names; the screening step asks every fact no step names
+    contract_fields: tuple[str, ...] = ()  # the contract's structured fields (engine CONTRACT_FIELDS) it states
+
+    @classmethod
+    def states(cls) -> frozenset[str]:
+        """The contract fields and fact paths this step's answers state, from its declarations above: what the
+        reviewer's page shows under the step's title (pa_requests/presentation.py)."""
+        grouped = (path for path in FACTS if cls.group and path.startswith(f"{cls.group}."))
+        return frozenset((*cls.contract_fields, *cls.asks, *grouped))
 
     def __init__(self, *args, context: StepContext, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,8 +178,10 @@ class StepForm(forms.Form):
 
     def ask(self, path: str, **options) -> None:
         name = field_name(path, self.group)
-        self.fields[name] = fact_field(path, **options)
+        field = self.fields[name] = fact_field(path, **options)
         self.fact_paths[name] = path
+        if path in DATA_FACTS:
+            field.choices = [*field.choices, *self.context.policy_data.catalog.fact_values.get(path, {}).items()]
 
     def full_clean(self):
         super().full_clean()
@@ -181,6 +198,7 @@ class StepForm(forms.Form):
 class PolicyForm(StepForm):
     field_order = ("policy", "plan", "benefit", "request_type", "urgency", "expedited_attestation", "date_of_service")
     asks = ("plan", "benefit", "request_type")
+    contract_fields = ("policy", "date_of_service")
     policy = forms.ChoiceField(label="Payer and policy")
     urgency = forms.ChoiceField(
         label="Urgency",
@@ -337,6 +355,7 @@ class DiagnosisForm(StepForm):
         label="ICD-10-CM code", required=False, max_length=10, help_text="Optional when the diagnosis is given by name."
     )
     asks = ("severity",)
+    contract_fields = ("diagnosis", "icd10")
 
     def ask_facts(self) -> None:
         if "severity" in self.context.needs_any:
@@ -409,6 +428,7 @@ class TherapyForm(StepForm):
     drug = DrugField(label="Drug", max_length=120)
     months = number_field(TRIAL_MONTHS, label=TRIAL_MONTHS.asked, required=False)
     outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…")] + list(OUTCOMES.items()))
+    contract_fields = ("prior_therapies",)  # one item per row
 
     def ask_facts(self) -> None:
         # A trial's details are asked only where the chosen policy's criteria look at them.
@@ -440,6 +460,7 @@ def trial_details(row: dict[str, Any]) -> dict[str, Any]:
 
 class ConcomitantForm(StepForm):
     drug = DrugField(label="Drug", max_length=120)
+    contract_fields = ("concomitant_drugs",)  # one drug per row
 
     def clean_drug(self):
         name = self.cleaned_data["drug"]
@@ -485,6 +506,10 @@ ConcomitantFormSet = forms.formset_factory(
 class ScreeningForm(StepForm):
     """Every fact no other step asks, where the policy's criteria look at it: a new fact appears here."""
 
+    @classmethod
+    def states(cls) -> frozenset[str]:
+        return frozenset(SCREENING_PROMPTS)
+
     def ask_facts(self) -> None:
         for path in SCREENING_PROMPTS:
             if path in self.context.needs:
@@ -492,6 +517,8 @@ class ScreeningForm(StepForm):
 
 
 class QuestionsForm(StepForm):
+    contract_fields = ("answers",)
+
     def ask_facts(self) -> None:
         # The policy data's questions, not the vocabulary's facts: each answers "answers.<code>".
         for question in self.context.questions:

@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 
 from kineret_pa.accounts.roles import prescriber_required
 from kineret_pa.accounts.signals import client_ip
-from kineret_pa.engine.facts import contract_rows
 from kineret_pa.policies.models import Diagnosis, Payer
 from kineret_pa.policies.snapshots import policy_data_get
 
 from .models import QUEUE_STATUSES, PARequest
 from .paging import PageWithoutCount
+from .presentation import MSG_NOTHING_STATED, facts_by_step
 from .review_forms import AnswerForm, AppealForm, AttachmentForm, DecisionForm, WithdrawForm
 from .selectors import (
     attachment_get_for_user,
@@ -174,7 +174,8 @@ def review_detail(request, pk):
         {
             "pa": pa,
             "form": form,
-            "facts": contract_rows(pa.contract_request, policy_data.catalog.fact_values),
+            "fact_groups": facts_by_step(pa.contract_request, policy_data.catalog.fact_values),
+            "nothing_stated": MSG_NOTHING_STATED,
             "determination": pa.determination,
             "unmet": unmet,
             "events": pa.events.select_related("actor"),

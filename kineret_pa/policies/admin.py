@@ -451,6 +451,14 @@ class QuestionAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["diagnoses"]
 
 
+@admin.register(m.Specialty)
+class SpecialtyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "order"]
+    search_fields = ["code", "name"]
+    ordering = ["order", "code"]
+    filter_horizontal = ["diagnoses"]
+
+
 # ---------------------------------------------------------------- version parts on their own pages
 
 

@@ -45,6 +45,7 @@ from .models import (
     PolicyVersion,
     QuantityLimit,
     Question,
+    data_fact_codes,
 )
 
 REQUEST_TYPES = ("initial", "renewal")
@@ -165,6 +166,7 @@ def _rows_read(*, version: PolicyVersion) -> _Rows:
             diagnoses=frozenset(slug for slug, _, _ in diagnoses.values()),
             questions=frozenset(Question.objects.values_list("code", flat=True)),
             node_keys=frozenset(node.key for node in nodes.values()),
+            fact_values=data_fact_codes(nodes.values()),
         ),
     )
 

@@ -9,11 +9,11 @@ weight, diagnoses by diagnosis, ICD-10-CM codes by code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kineret_pa.engine.facts import ENUM_FACTS, OUTCOMES, fact_label, format_number
+from kineret_pa.engine.facts import DATA_FACTS, ENUM_FACTS, OUTCOMES, fact_label, format_number
 from kineret_pa.engine.vocabulary import ALL_KINDS, COMPARATOR_WORDS, STATUS_WORDS
 
 from . import models as m
@@ -132,6 +132,7 @@ class _Names:
     drugs: dict[str, str]
     plans: dict[str, str]
     classes: dict[str, str]
+    fact_values: Mapping[str, Mapping[str, str]]  # the catalog's words for the facts whose values are data
 
     def value(self, name: str, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -158,6 +159,7 @@ def _names_read(policy: m.Policy) -> _Names:
         drugs={d.generic_name: d.label for d in catalog.drugs.values()},
         plans=dict(m.Plan.objects.filter(payer_id=policy.payer_id).values_list("code", "name")),
         classes=dict(m.DrugClass.objects.values_list("code", "name")),
+        fact_values=catalog.fact_values,
     )
 
 
@@ -229,6 +231,9 @@ def _param_words(name: str, value: Any, params: dict, names: _Names) -> str:
         return BLANK
     if name in ("outcomes", "months_exempt_outcomes"):
         return " / ".join(OUTCOMES.get(o, str(o)) for o in value)
+    if name == "values" and params.get("fact") in DATA_FACTS:
+        words = names.fact_values.get(params["fact"], {})
+        return " or ".join(words.get(v, str(v)) for v in value)
     if name == "values" and params.get("fact") in ENUM_FACTS:
         return " or ".join(ENUM_FACTS[params["fact"]].words(v) for v in value)
     if name == "statuses":

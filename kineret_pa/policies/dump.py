@@ -198,7 +198,8 @@ def policy_dump(policy: m.Policy) -> dict[str, Any]:
 
 
 def catalog_dump() -> dict[str, Any]:
-    """The shared vocabularies: drug classes, drugs, products, diagnoses, questions, payers and plans."""
+    """The shared vocabularies: drug classes, drugs, products, diagnoses, questions, specialties, payers and
+    plans."""
     drugs = []
     for drug in m.Drug.objects.select_related("biosimilar_of").prefetch_related("names", "classes").order_by("id"):
         item: dict[str, Any] = {"generic": drug.generic_name}
@@ -255,6 +256,10 @@ def catalog_dump() -> dict[str, Any]:
         "questions": [
             {"code": q.code, "wording": q.wording, "diagnoses": _slugs(q.diagnoses)}
             for q in m.Question.objects.prefetch_related("diagnoses").order_by("order", "id")
+        ],
+        "specialties": [
+            {"code": sp.code, "name": sp.name, "diagnoses": _slugs(sp.diagnoses)}
+            for sp in m.Specialty.objects.prefetch_related("diagnoses").order_by("order", "id")
         ],
         "payers": payers,
     }

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from kineret_pa.engine.facts import ENUM_FACTS, NUMBER_FACTS, OUTCOMES
+from kineret_pa.engine.facts import DATA_FACTS, ENUM_FACTS, NUMBER_FACTS, OUTCOMES
 from kineret_pa.engine.vocabulary import (
     ALL_KINDS,
     COMPARATOR_WORDS,
@@ -60,6 +60,7 @@ class EditorChoices:
     diagnoses: list[tuple[str, str]]
     questions: list[tuple[str, str]]
     node_keys: list[tuple[str, str]]
+    fact_values: dict[str, list[tuple[str, str]]]  # the facts whose values are data (plans, specialties)
 
 
 def short(text: str, length: int = 70) -> str:
@@ -75,7 +76,17 @@ def editor_choices(*, version: m.PolicyVersion, node: m.CriterionNode | None = N
         diagnoses=[(d.slug, d.name) for d in m.Diagnosis.objects.all()],
         questions=[(q.code, f"{q.wording} ({q.code})") for q in m.Question.objects.all()],
         node_keys=[(n.key, f"{n.clause} — {short(n.text, 60)} ({n.key})") for n in others],
+        fact_values=_data_fact_choices(),
     )
+
+
+def _data_fact_choices() -> dict[str, list[tuple[str, str]]]:
+    rows = {source: list(model.objects.values_list("code", "name")) for source, model in m.DATA_FACT_SOURCES.items()}
+    return {path: rows[spec.source] for path, spec in DATA_FACTS.items()}
+
+
+# The facts a "fact_in" criterion may read: the vocabulary's enumerations, then the facts whose values are data.
+_CHOOSABLE_FACTS = {**ENUM_FACTS, **DATA_FACTS}
 
 
 # ---------------------------------------------------------------- "a number, or all"
@@ -172,7 +183,9 @@ def param_field(param: Param, *, choices: EditorChoices, fact: str) -> forms.Fie
     if kind == ParamType.STATUS_LIST:
         return _checkboxes(((code, _capitalized(words)) for code, words in STATUS_WORDS.items()), **common)
     if kind == ParamType.ENUM_FACT:
-        return _select(((path, _capitalized(spec.label)) for path, spec in ENUM_FACTS.items()), **common)
+        return _select(((path, _capitalized(spec.label)) for path, spec in _CHOOSABLE_FACTS.items()), **common)
+    if kind == ParamType.FACT_VALUES and fact in DATA_FACTS:
+        return _checkboxes(choices.fact_values[fact], **common)
     if kind == ParamType.FACT_VALUES:
         spec = ENUM_FACTS[fact]
         return _checkboxes(((_value_key(value), _capitalized(words)) for value, words in spec.choices), **common)
@@ -288,7 +301,7 @@ class CriterionForm(forms.Form):
             del self.fields["root_for"]
         fact = self._chosen("fact")
         # The answers offered are those of the fact chosen; another fact's show once the form is shown again.
-        self.fact = fact if fact in ENUM_FACTS else next(iter(ENUM_FACTS))
+        self.fact = fact if fact in _CHOOSABLE_FACTS else next(iter(ENUM_FACTS))
         self.declared = kind_fields(kind)
         for param in self.declared:
             if param.type == ParamType.PARTS:
@@ -333,6 +346,8 @@ class CriterionForm(forms.Form):
     def _value(self, param: Param, value: Any, before: Any) -> Any:
         if param.type == ParamType.NUMBER:
             return _number(value)
+        if param.type == ParamType.FACT_VALUES and self.fact in DATA_FACTS:
+            return _ordered(list(value), before)  # codes, as they are
         if param.type == ParamType.FACT_VALUES:
             by_key = {_value_key(v): v for v in ENUM_FACTS[self.fact].values}
             return _ordered([by_key[v] for v in value], before)

@@ -111,6 +111,9 @@ def catalog_load(data: dict[str, Any]) -> None:
     for order, item in enumerate(data["questions"]):
         question, _ = _upsert(m.Question, {"wording": item["wording"], "order": order}, code=item["code"])
         _set_m2m(question.diagnoses, _diagnoses(item["diagnoses"]))
+    for order, item in enumerate(data.get("specialties", [])):
+        specialty, _ = _upsert(m.Specialty, {"name": item["name"], "order": order}, code=item["code"])
+        _set_m2m(specialty.diagnoses, _diagnoses(item["diagnoses"]))
     for item in data["payers"]:
         appeal = {name: item[name] for name in ("appeal_window_days", "appeal_contact") if name in item}
         payer, _ = _upsert(m.Payer, {"name": item["name"], **appeal}, slug=item["slug"])
@@ -145,6 +148,7 @@ def _validate_nodes(version: m.PolicyVersion) -> None:
         diagnoses=frozenset(m.Diagnosis.objects.values_list("slug", flat=True)),
         questions=frozenset(m.Question.objects.values_list("code", flat=True)),
         node_keys=frozenset(node.key for node in nodes),
+        fact_values=m.data_fact_codes(nodes),
     )
     for node in nodes:
         node.shared_context = context

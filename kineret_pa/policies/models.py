@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from kineret_pa.core.models import IPAddressHistoricalModel
+from kineret_pa.engine.facts import DATA_FACTS
 from kineret_pa.engine.vocabulary import ALL_KINDS, INNER_KINDS, ValidationContext, validate_node
 
 REQUEST_TYPE_CHOICES = [("", "Any request type"), ("initial", "Initial"), ("renewal", "Renewal")]
@@ -311,6 +313,30 @@ class Question(models.Model):
         return self.code
 
 
+class Specialty(models.Model):
+    """A prescriber's specialty, as a request states it ("prescriber.specialty") and criteria name it
+    ("prescribed by or in consultation with a rheumatologist or geneticist"); its code is the contract's."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=120, help_text="As a prescriber reads it, e.g. Rheumatologist.")
+    diagnoses = models.ManyToManyField(
+        Diagnosis,
+        blank=True,
+        related_name="specialties",
+        help_text="A prescriber of this specialty is “a specialist in the area of” these diagnoses (a group "
+        "counts for its members): the yes/no reading policies ask is derived from it when a request states only "
+        "the specialty.",
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class VersionPart(models.Model):
     """Something that belongs to one policy version."""
 
@@ -582,6 +608,7 @@ class CriterionNode(VersionPart):
             diagnoses=frozenset(Diagnosis.objects.values_list("slug", flat=True)),
             questions=frozenset(Question.objects.values_list("code", flat=True)),
             node_keys=frozenset(version.criterionnode_set.exclude(pk=self.pk).values_list("key", flat=True)),
+            fact_values=data_fact_codes([self]),
         )
 
     def clean(self) -> None:
@@ -729,6 +756,21 @@ class PolicyTestCase(models.Model):
         return self.name
 
 
+# Where the values of the facts that are data (engine facts.DATA_FACTS) live, by their `source`.
+DATA_FACT_SOURCES: dict[str, type[models.Model]] = {"plans": Plan, "specialties": Specialty}
+
+
+def data_fact_codes(nodes: Iterable[CriterionNode]) -> dict[str, frozenset[str]]:
+    """Fact path -> the codes it takes, for checking these criteria: one query a source, and none when no
+    criterion reads such a fact (the common case)."""
+    if not any(node.kind == "fact_in" and (node.params or {}).get("fact") in DATA_FACTS for node in nodes):
+        return {}
+    codes = {
+        source: frozenset(model.objects.values_list("code", flat=True)) for source, model in DATA_FACT_SOURCES.items()
+    }
+    return {path: codes[spec.source] for path, spec in DATA_FACTS.items()}
+
+
 # Every edit of policy data is on the record: who, when, before and after, from where.
 def _register_history() -> None:
     from simple_history import register
@@ -737,6 +779,7 @@ def _register_history() -> None:
         Policy: ["plans"],
         Drug: ["classes"],
         Question: ["diagnoses"],
+        Specialty: ["diagnoses"],
         Icd10Code: ["diagnoses"],
         DrugList: ["plans", "classes"],
         QuantityLimit: ["diagnoses"],
@@ -754,6 +797,7 @@ def _register_history() -> None:
         Diagnosis,
         DiagnosisAlias,
         Question,
+        Specialty,
         Icd10Code,
         PolicyDiagnosis,
         DrugList,

@@ -175,7 +175,11 @@ def _preferred_trials_words(p: dict, data: _Data) -> str:
 def _fact_in_words(p: dict, data: _Data) -> str:
     spec = ENUM_FACTS.get(p.get("fact"))
     values = p.get("values") or ()
-    words = [spec.words(v) for v in values] if spec else [str(v) for v in values]
+    known = data.catalog.fact_values.get(p.get("fact"))  # a fact whose values are data: the catalog's words
+    if known is not None:
+        words = [known.get(v, str(v)) for v in values]
+    else:
+        words = [spec.words(v) for v in values] if spec else [str(v) for v in values]
     return f"{fact_label(p.get('fact'))}: {_or(words)}"
 
 

@@ -15,12 +15,14 @@ import enum
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.utils.html import format_html_join
 
+from kineret_pa.engine.facts import DATA_FACTS
 from kineret_pa.engine.snapshot import (
     Catalog,
     DiagnosisSnap,
@@ -85,11 +87,28 @@ def catalog_build() -> Catalog:
         diagnosis_aliases=frozen_map(aliases),
         icd10=icd10,
         question_codes=frozenset(m.Question.objects.values_list("code", flat=True)),
-        **_plans(),
+        **_data_values(),
     )
 
 
-def _plans() -> dict[str, Any]:
+def _data_values() -> dict[str, Any]:
+    """The values of the facts that are data (facts.DATA_FACTS) and what goes with them: two queries."""
+    plan_words, policy_plans = _plans()
+    specialty_words: dict[str, str] = {}
+    specialty_diagnoses: dict[str, set[str]] = defaultdict(set)
+    rows = m.Specialty.objects.order_by("order", "pk").values_list("code", "name", "diagnoses__slug")
+    for code, name, diagnosis in rows:
+        specialty_words[code] = name
+        specialty_diagnoses[code] |= {diagnosis} if diagnosis else set()
+    words = {"plans": plan_words, "specialties": frozen_map(specialty_words)}
+    return {
+        "fact_values": frozen_map({path: words[spec.source] for path, spec in DATA_FACTS.items()}),
+        "policy_plans": policy_plans,
+        "specialty_diagnoses": frozen_map({code: frozenset(slugs) for code, slugs in specialty_diagnoses.items()}),
+    }
+
+
+def _plans() -> tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]:
     """Every payer's plan options, code -> name, in the order they were added (a code two payers share keeps the
     first name), and each policy's own: one query."""
     words: dict[str, str] = {}
@@ -98,10 +117,7 @@ def _plans() -> dict[str, Any]:
         words.setdefault(code, name)
         if policy is not None and code not in by_policy[policy]:
             by_policy[policy].append(code)
-    return {
-        "fact_values": frozen_map({"plan": frozen_map(words)}),
-        "policy_plans": frozen_map({policy: tuple(codes) for policy, codes in by_policy.items()}),
-    }
+    return frozen_map(words), frozen_map({policy: tuple(codes) for policy, codes in by_policy.items()})
 
 
 def _tree(rows: list[m.CriterionNode]) -> tuple[dict[str, Node], dict[str, Node]]:

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kineret_pa.pa_requests.models import PARequest
+from tests.browser.support import sign_in
 from tests.review.support import pended
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,13 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 UNMET = "Prior-Approval Requirements, Diagnoses 1.a"
 NOTE = "The patient is 17; the policy requires 18 or older. Resubmit after the birthday."
-
-
-def _sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"{username}-pass-9x!")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _shot(page, name):
@@ -43,14 +37,14 @@ def test_a_reviewer_denies_a_pended_request_and_the_prescriber_reads_the_letter(
     pa = pended(prescriber)
 
     # The prescriber sees it pended, with its due time.
-    _sign_in(page, live_server, "dr_owner")
+    sign_in(page, live_server, "dr_owner")
     page.get_by_role("link", name=pa.number).click()
     expect(page.locator("#decision")).to_have_text("Pended for clinical review")
     expect(page.get_by_text("A decision is due by")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     # The reviewer: queue, request, decision.
-    _sign_in(page, live_server, "pharmacist")
+    sign_in(page, live_server, "pharmacist")
     page.get_by_role("link", name="Review queue").click()
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
     _shot(page, "queue")
@@ -69,7 +63,7 @@ def test_a_reviewer_denies_a_pended_request_and_the_prescriber_reads_the_letter(
     assert pa.status == PARequest.Status.DENIED and pa.denied_by == reviewer
 
     # The prescriber reads the decision, then the letter.
-    _sign_in(page, live_server, "dr_owner")
+    sign_in(page, live_server, "dr_owner")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=pa.number))
     expect(row).to_contain_text("Denied")
     row.get_by_role("link", name=pa.number).click()

@@ -46,6 +46,7 @@ NAMES = {
     "folic acid": 6,
     "leflunomide": 7,
 }
+SPECIALTIES = frozen_map({"rheumatology": "Rheumatologist", "genetics": "Geneticist", "dermatology": "Dermatologist"})
 CATALOG = Catalog(
     drugs=frozen_map(DRUGS),
     drug_names=frozen_map(NAMES),
@@ -62,7 +63,14 @@ CATALOG = Catalog(
     diagnosis_aliases=frozen_map({"cinca": "nomid"}),
     icd10=(Icd10Snap("M05.70", "M05.7A", ("ra",)), Icd10Snap("L50.8", "L50.8", ("nomid", "gout"))),
     question_codes=frozenset({"q_yes"}),
-    fact_values=frozen_map({"plan": frozen_map({"standard": "Standard Option", "basic": "Basic Option"})}),
+    fact_values=frozen_map(
+        {
+            "plan": frozen_map({"standard": "Standard Option", "basic": "Basic Option"}),
+            "prescriber.specialty": SPECIALTIES,
+            "prescriber.consulted_specialty": SPECIALTIES,
+        }
+    ),
+    specialty_diagnoses=frozen_map({"rheumatology": frozenset({"ra", "caps"}), "genetics": frozenset({"caps"})}),
 )
 
 

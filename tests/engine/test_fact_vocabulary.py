@@ -26,6 +26,7 @@ from kineret_pa.engine.facts import (
     facts_nest,
 )
 from kineret_pa.engine.snapshot import QuantityLimitSnap
+from kineret_pa.policies.models import DATA_FACT_SOURCES
 
 from .support import CATALOG, TABLE, TODAY, inner, leaf, request, snapshot
 
@@ -79,7 +80,7 @@ def test_the_contract_keys_and_groups_are_those_of_the_vocabulary():
     }
     assert {group: set(names) for group, names in GROUPS.items()} == {
         "patient": {"age_years", "weight_kg"},
-        "prescriber": {"is_specialist", "consulted_specialist"},
+        "prescriber": {"is_specialist", "consulted_specialist", "specialty", "consulted_specialty"},
         "screening": {"tb", "hbv", "active_infection", "live_vaccine", "anakinra_contraindication"},
         "dose": {
             "mg_per_day",
@@ -204,7 +205,10 @@ def test_the_form_asks_each_fact_in_its_declared_words_and_range(policy_data):
             assert field.label == spec.asked
             if isinstance(spec, NumberFact):
                 assert float(field.max_value) == spec.maximum
-            elif path != "plan":  # the plan's choices are the chosen policy's plans
+            elif isinstance(spec, DataFact) and path != "plan":  # the plan's choices are the chosen policy's
+                rows = DATA_FACT_SOURCES[spec.source].objects.order_by("order", "pk").values_list("code", flat=True)
+                assert [value for value, _ in field.choices if value != ""] == list(rows)
+            elif path != "plan":
                 assert [value for value, _ in field.choices if value != ""] == (
                     ["yes", "no"] if spec.yes_no else list(spec.values)
                 )
