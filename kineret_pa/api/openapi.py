@@ -14,6 +14,7 @@ from kineret_pa.engine.facts import (
     OUTCOMES,
     TOP_LEVEL_FACTS,
     TRIAL_FIELDS,
+    DataFact,
     EnumFact,
     NumberFact,
 )
@@ -35,14 +36,13 @@ def _number_schema(spec: NumberFact) -> dict[str, Any]:
 
 
 def _fact_schema(path: str, catalog: Catalog) -> dict[str, Any]:
-    data = DATA_FACTS.get(path)
-    if data is not None:  # its values are the catalog's (every payer's plans)
-        values = list(catalog.fact_values.get(path, {}))
-        return {"type": ["string", "null"], "enum": [*values, None], "description": data.label}
-    return _spec_schema(NUMBER_FACTS.get(path) or ENUM_FACTS[path])
+    return _spec_schema(DATA_FACTS.get(path) or NUMBER_FACTS.get(path) or ENUM_FACTS[path], catalog)
 
 
-def _spec_schema(spec: EnumFact | NumberFact) -> dict[str, Any]:
+def _spec_schema(spec: EnumFact | NumberFact | DataFact, catalog: Catalog) -> dict[str, Any]:
+    if isinstance(spec, DataFact):  # its values are the catalog's (every payer's plans, the specialties…)
+        values = list(catalog.fact_values.get(spec.path, {}))
+        return {"type": ["string", "null"], "enum": [*values, None], "description": spec.label}
     if isinstance(spec, NumberFact):
         return _number_schema(spec)
     if spec.yes_no:
@@ -181,7 +181,7 @@ def openapi_document(
                     "properties": {
                         "drug": drug,
                         "outcome": {"type": "string", "enum": list(OUTCOMES)},
-                        **{name: _spec_schema(spec) for name, spec in TRIAL_FIELDS.items()},
+                        **{name: _spec_schema(spec, catalog) for name, spec in TRIAL_FIELDS.items()},
                     },
                 },
             },

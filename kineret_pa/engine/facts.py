@@ -398,10 +398,30 @@ TRIAL_INTOLERANCE_TO = EnumFact(
     question="Intolerance was to",
     help="Hypersensitivity is to the drug or its excipients.",
 )
+# "A 3-month trial ... for this condition": the condition a trial treated, a diagnosis of the catalog. Blank
+# unless stated; a criterion that counts only trials for the requested condition asks for it.
+TRIAL_INDICATION = DataFact(
+    "prior_therapies[].indication",
+    "condition treated",
+    "diagnoses",
+    question="Condition treated",
+    help="The condition the drug was taken for.",
+)
 # A trial's fields beyond its drug and outcome, by their key in a prior_therapies item.
-TRIAL_FIELDS: dict[str, EnumFact | NumberFact] = {
+TRIAL_FIELDS: dict[str, EnumFact | NumberFact | DataFact] = {
     spec.path.rpartition(".")[2]: spec
-    for spec in (TRIAL_MONTHS, TRIAL_WEEKLY_DOSE, TRIAL_HIGHER_DOSE_NOT_TOLERATED, TRIAL_INTOLERANCE_TO)
+    for spec in (
+        TRIAL_MONTHS,
+        TRIAL_WEEKLY_DOSE,
+        TRIAL_HIGHER_DOSE_NOT_TOLERATED,
+        TRIAL_INTOLERANCE_TO,
+        TRIAL_INDICATION,
+    )
+}
+# Every fact or trial field whose values are data, by its path: the catalog holds the values of each.
+DATA_VALUED: dict[str, DataFact] = {
+    **DATA_FACTS,
+    **{spec.path: spec for spec in TRIAL_FIELDS.values() if isinstance(spec, DataFact)},
 }
 
 # Where a blank answer leaves a choice that the computation needs, it takes this value.
@@ -447,9 +467,13 @@ def facts_nest(facts: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def trial_detail_words(trial: Mapping[str, Any]) -> str:
-    """A trial's optional details in words (", 15 mg weekly, a higher dose was not tolerated"); "" when none."""
+def trial_detail_words(trial: Mapping[str, Any], fact_values: Mapping[str, Mapping[Any, str]] | None = None) -> str:
+    """A trial's optional details in words (", 15 mg weekly, a higher dose was not tolerated"); "" when none.
+    `fact_values`: the catalog's words for the condition treated (its code without them)."""
     words = ""
+    indication = trial.get("indication")
+    if isinstance(indication, str):
+        words += f", for {TRIAL_INDICATION.words(indication, (fact_values or {}).get(TRIAL_INDICATION.path))}"
     dose = trial.get("weekly_dose_mg")
     if isinstance(dose, (int, float)) and not isinstance(dose, bool):
         words += f", {format_number(dose)} {TRIAL_WEEKLY_DOSE.unit}"
@@ -461,13 +485,13 @@ def trial_detail_words(trial: Mapping[str, Any]) -> str:
     return words
 
 
-def _trial_words(trial: Any) -> str:
+def _trial_words(trial: Any, fact_values: Mapping[str, Mapping[Any, str]] | None = None) -> str:
     if not isinstance(trial, dict):
         return str(trial)
     months = trial.get("months")
     months = "?" if not isinstance(months, (int, float)) else format_number(months)
     outcome = OUTCOMES.get(trial.get("outcome"), trial.get("outcome"))
-    return f"{trial.get('drug')}, {months} months, {outcome}{trial_detail_words(trial)}"
+    return f"{trial.get('drug')}, {months} months, {outcome}{trial_detail_words(trial, fact_values)}"
 
 
 def contract_items(
@@ -485,7 +509,8 @@ def contract_items(
         if name not in data:
             continue
         if name == "prior_therapies" and isinstance(value, list):
-            items.append((name, _capitalized(spec.label), "; ".join(_trial_words(t) for t in value) or "none"))
+            trials = "; ".join(_trial_words(t, fact_values) for t in value) or "none"
+            items.append((name, _capitalized(spec.label), trials))
         elif name == "concomitant_drugs" and isinstance(value, list):
             items.append((name, _capitalized(spec.label), ", ".join(str(drug) for drug in value) or "none"))
         elif name == "answers" and isinstance(value, dict):

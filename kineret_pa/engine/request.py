@@ -26,6 +26,7 @@ from .facts import (
     TOP_LEVEL_FACTS,
     TRIAL_FIELDS,
     TRIAL_MONTHS,
+    DataFact,
     NumberFact,
 )
 from .snapshot import Catalog
@@ -71,6 +72,7 @@ class Trial(NamedTuple):
     weekly_dose_mg: float | None = None
     higher_dose_not_tolerated: bool | None = None
     intolerance_to: str | None = None
+    indication: str | None = None  # the condition treated (a diagnosis slug)
 
 
 class Request(NamedTuple):
@@ -208,9 +210,18 @@ def _value(path: str, value: Any, errors: _Errors, spec: Any = None) -> Any:
     return value
 
 
-def _data_value(path: str, value: Any, catalog: Catalog, errors: _Errors) -> str | None:
-    """A fact whose values are data (a plan): one of the catalog's codes for it."""
-    known = catalog.fact_values.get(path, {})
+def _detail(path: str, name: str, value: Any, catalog: Catalog, errors: _Errors) -> Any:
+    """One optional detail of the trial at `path` (facts.TRIAL_FIELDS[name])."""
+    spec = TRIAL_FIELDS[name]
+    if isinstance(spec, DataFact):
+        return None if value is None else _data_value(f"{path}.{name}", value, catalog, errors, spec.path)
+    return _value(f"{path}.{name}", value, errors, spec)
+
+
+def _data_value(path: str, value: Any, catalog: Catalog, errors: _Errors, values_path: str = "") -> str | None:
+    """A fact whose values are data (a plan, a specialty): one of the catalog's codes for it (those of
+    `values_path` where the error's path differs: a trial's condition)."""
+    known = catalog.fact_values.get(values_path or path, {})
     if isinstance(value, str) and value in known:
         return value
     errors.add(path, must_be_one_of(known))
@@ -353,9 +364,7 @@ def _trials(value: Any, catalog: Catalog, errors: _Errors) -> tuple[Trial, ...] 
         elif not isinstance(outcome, str) or outcome not in OUTCOMES:  # a dict or list is not hashable
             errors.add(f"{path}.outcome", "Must be one of: " + ", ".join(OUTCOMES) + ".")
             outcome = None
-        details = {
-            name: _value(f"{path}.{name}", item.get(name), errors, TRIAL_FIELDS[name]) for name in _TRIAL_DETAILS
-        }
+        details = {name: _detail(path, name, item.get(name), catalog, errors) for name in _TRIAL_DETAILS}
         if drug is not None and outcome is not None:
             trials.append(Trial(drug, months, outcome, i, **details))
     return tuple(trials)

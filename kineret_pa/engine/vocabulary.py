@@ -22,6 +22,7 @@ from .facts import (
     NUMBER_FACTS,
     OUTCOMES,
     TRIAL_HIGHER_DOSE_NOT_TOLERATED,
+    TRIAL_INDICATION,
     TRIAL_INTOLERANCE_TO,
     TRIAL_WEEKLY_DOSE,
     DataFact,
@@ -157,6 +158,8 @@ def _v_trials(p, ctx, errors):
     _check_number(p, "min_weekly_dose_mg", errors, optional=True)
     if "intolerance_to" in p and p["intolerance_to"] not in TRIAL_INTOLERANCE_TO.values:
         errors.append(MSG_INTOLERANCE_TO)
+    if not isinstance(p.get("for_this_condition", False), bool):
+        errors.append("Parameter “for_this_condition” must be true or false.")
 
 
 def _v_distinct_trials(p, ctx, errors):
@@ -342,11 +345,16 @@ def _matching(drug_id: int, entries, drugs) -> list[int]:
     return found
 
 
-def _trial_words(trial, drugs) -> str:
+def _trial_words(trial, drugs, fact_values=None) -> str:
     months = "" if trial.months is None else f" {format_number(trial.months)} months,"
     details = ""
-    if trial.weekly_dose_mg is not None or trial.higher_dose_not_tolerated or trial.intolerance_to is not None:
-        details = trial_detail_words(trial._asdict())
+    if (
+        trial.weekly_dose_mg is not None
+        or trial.higher_dose_not_tolerated
+        or trial.intolerance_to is not None
+        or trial.indication is not None
+    ):
+        details = trial_detail_words(trial._asdict(), fact_values)
     return f"{drugs[trial.drug].label}{months} {OUTCOMES[trial.outcome]}{details}"
 
 
@@ -363,10 +371,14 @@ def _dose_shortfall(trial, min_weekly_dose) -> str | None:
     return "higher_dose_not_tolerated" if trial.higher_dose_not_tolerated is None else ""
 
 
-def _count_trials(c, entries, outcomes, min_months, exempt, *, min_weekly_dose=None, intolerance_to=None):
+def _count_trials(
+    c, entries, outcomes, min_months, exempt, *, min_weekly_dose=None, intolerance_to=None, for_this_condition=False
+):
     """Distinct list entries covered by qualifying trials, what was missing, and the trials of the lists that a
-    dose or intolerance rule left out (in words)."""
+    dose, intolerance or condition rule left out (in words)."""
     drugs = c.snap.catalog.drugs
+    words = c.snap.catalog.fact_values
+    condition = c.snap.diagnosis_scope(c.req.diagnosis) or frozenset() if for_this_condition else None
     covered: set[int] = set()
     used: list[str] = []
     missing: list[str] = []
@@ -389,24 +401,31 @@ def _count_trials(c, entries, outcomes, min_months, exempt, *, min_weekly_dose=N
                 if blank:
                     missing.append(f"prior_therapies[{trial.index}].{blank}")
                 else:
-                    left_out.append(_trial_words(trial, drugs))
+                    left_out.append(_trial_words(trial, drugs, words))
                 continue
         if intolerance_to is not None and trial.outcome == "intolerance" and trial.intolerance_to != intolerance_to:
             if trial.intolerance_to is None:
                 missing.append(f"prior_therapies[{trial.index}].intolerance_to")
             else:
-                left_out.append(_trial_words(trial, drugs))
+                left_out.append(_trial_words(trial, drugs, words))
+            continue
+        if condition is not None and trial.indication not in condition:
+            if trial.indication is None:
+                missing.append(f"prior_therapies[{trial.index}].indication")
+            else:
+                left_out.append(_trial_words(trial, drugs, words))
             continue
         new = [i for i in matching if i not in covered]
         if new:
             covered.update(new)
-            used.append(_trial_words(trial, drugs))
+            used.append(_trial_words(trial, drugs, words))
     return covered, used, missing, left_out
 
 
-def _rule_words(min_weekly_dose, intolerance_to) -> str:
-    """The dose and intolerance rules of a trials criterion, as its detail states them ("" when it has none)."""
-    words = ""
+def _rule_words(min_weekly_dose, intolerance_to, for_this_condition=False) -> str:
+    """The dose, intolerance and condition rules of a trials criterion, as its detail states them ("" when it has
+    none)."""
+    words = ", for the condition requested" if for_this_condition else ""
     if min_weekly_dose is not None:
         dose = f"{format_number(min_weekly_dose)} {TRIAL_WEEKLY_DOSE.unit}"
         words += f", at {dose} or more or at the highest dose tolerated"
@@ -416,12 +435,29 @@ def _rule_words(min_weekly_dose, intolerance_to) -> str:
 
 
 def _trials_result(
-    c, entries, outcomes, min_count, min_months, exempt, what, *, min_weekly_dose=None, intolerance_to=None
+    c,
+    entries,
+    outcomes,
+    min_count,
+    min_months,
+    exempt,
+    what,
+    *,
+    min_weekly_dose=None,
+    intolerance_to=None,
+    for_this_condition=False,
 ):
     if c.req.prior_therapies is None:
         return NOT_MET, "prior therapies: not answered", ("prior_therapies",)
     covered, used, missing, left_out = _count_trials(
-        c, entries, outcomes, min_months, exempt, min_weekly_dose=min_weekly_dose, intolerance_to=intolerance_to
+        c,
+        entries,
+        outcomes,
+        min_months,
+        exempt,
+        min_weekly_dose=min_weekly_dose,
+        intolerance_to=intolerance_to,
+        for_this_condition=for_this_condition,
     )
     needed = len(entries) if min_count == "all" else min_count
     if min_count == "all":
@@ -433,7 +469,7 @@ def _trials_result(
         need_words = f"{needed} of {what}"
     condition = f" ({' / '.join(OUTCOMES[o] for o in outcomes)}"
     condition += f", at least {format_number(min_months)} months" if min_months else ""
-    condition += _rule_words(min_weekly_dose, intolerance_to) + ")"
+    condition += _rule_words(min_weekly_dose, intolerance_to, for_this_condition) + ")"
     detail = "; ".join(used) if used else "no qualifying trial"
     detail += f" — needs {need_words}{condition}"
     if left_out:
@@ -456,6 +492,7 @@ def _e_trials(node, c):
         what,
         min_weekly_dose=p.get("min_weekly_dose_mg"),
         intolerance_to=p.get("intolerance_to"),
+        for_this_condition=p.get("for_this_condition", False),
     )
 
 
@@ -618,6 +655,8 @@ def _reads_trials(params, snap, diagnosis):
         reads += (TRIAL_WEEKLY_DOSE.path, TRIAL_HIGHER_DOSE_NOT_TOLERATED.path)
     if params.get("intolerance_to") is not None:
         reads += (TRIAL_INTOLERANCE_TO.path,)
+    if params.get("for_this_condition"):
+        reads += (TRIAL_INDICATION.path,)
     return reads
 
 
@@ -796,6 +835,13 @@ LEAF_KINDS: dict[str, LeafKind] = {
                 required=False,
                 help="Blank: any intolerance counts.",
                 choices=tuple((value, words) for value, words in TRIAL_INTOLERANCE_TO.choices if value == "drug"),
+            ),
+            Param(
+                "for_this_condition",
+                "A trial counts only when it was for the condition requested",
+                ParamType.YES_NO,
+                required=False,
+                help="“A 3-month trial … for this condition”. Blank or no: a trial for any condition counts.",
             ),
         ),
     ),

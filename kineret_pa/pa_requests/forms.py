@@ -23,6 +23,7 @@ from kineret_pa.engine.facts import (
     NUMBER_FACTS,
     OUTCOMES,
     TRIAL_HIGHER_DOSE_NOT_TOLERATED,
+    TRIAL_INDICATION,
     TRIAL_INTOLERANCE_TO,
     TRIAL_MONTHS,
     TRIAL_WEEKLY_DOSE,
@@ -401,27 +402,38 @@ class DrugField(forms.CharField):
     widget = forms.TextInput(attrs={"list": "drug-options", "autocomplete": "off"})
 
 
-def trial_field(spec: EnumFact | NumberFact, *, outcome: str) -> forms.Field:
+def trial_field(
+    spec: EnumFact | NumberFact | DataFact, *, outcome: str | None, catalog: Catalog | None = None
+) -> forms.Field:
     """An optional detail of a prior trial (engine/facts.py TRIAL_FIELDS), in its declared words and range; the
-    page's script shows it on the rows with that `outcome`, the only ones it matters for."""
+    page's script shows it on the rows with that `outcome`, the only ones it matters for (None: every row). A
+    detail whose values are data takes them from the `catalog`."""
     options: dict[str, Any] = {"label": spec.asked, "help_text": spec.help, "required": False}
     if isinstance(spec, NumberFact):
         field = number_field(spec, **options)
+    elif isinstance(spec, DataFact):
+        values = catalog.fact_values.get(spec.path, {}) if catalog is not None else {}
+        field = forms.ChoiceField(choices=[("", "—"), *values.items()], **options)
     else:
         choices = YES_NO if spec.yes_no else list(spec.answers)
         field = forms.ChoiceField(choices=[("", "—"), *choices], **options)
-    field.widget.attrs["data-outcome"] = outcome
+    if outcome is not None:
+        field.widget.attrs["data-outcome"] = outcome
     return field
 
 
 # A trial's details, by the outcome they matter for: the dose reached for an inadequate response ("maximally
 # tolerated methotrexate"), what an intolerance was to ("not to the route of administration").
-TRIAL_DETAILS = {
+TRIAL_DETAILS: dict[str, str | None] = {
     TRIAL_WEEKLY_DOSE.path: "inadequate_response",
     TRIAL_HIGHER_DOSE_NOT_TOLERATED.path: "inadequate_response",
     TRIAL_INTOLERANCE_TO.path: "intolerance",
+    TRIAL_INDICATION.path: None,  # whatever the outcome
 }
-_TRIAL_SPECS = {spec.path: spec for spec in (TRIAL_WEEKLY_DOSE, TRIAL_HIGHER_DOSE_NOT_TOLERATED, TRIAL_INTOLERANCE_TO)}
+_TRIAL_SPECS = {
+    spec.path: spec
+    for spec in (TRIAL_WEEKLY_DOSE, TRIAL_HIGHER_DOSE_NOT_TOLERATED, TRIAL_INTOLERANCE_TO, TRIAL_INDICATION)
+}
 
 
 class TherapyForm(StepForm):
@@ -434,7 +446,8 @@ class TherapyForm(StepForm):
         # A trial's details are asked only where the chosen policy's criteria look at them.
         for path, outcome in TRIAL_DETAILS.items():
             if path in self.context.needs:
-                self.fields[path.rpartition(".")[2]] = trial_field(_TRIAL_SPECS[path], outcome=outcome)
+                spec = _TRIAL_SPECS[path]
+                self.fields[path.rpartition(".")[2]] = trial_field(spec, outcome=outcome, catalog=self.context.catalog)
 
     def clean_drug(self):
         name = self.cleaned_data["drug"]
@@ -447,7 +460,7 @@ class TherapyForm(StepForm):
         # A detail answered for another outcome (then hidden on the page) says nothing of this trial.
         for path, outcome in TRIAL_DETAILS.items():
             name = path.rpartition(".")[2]
-            if name in data and data.get("outcome") != outcome:
+            if name in data and outcome is not None and data.get("outcome") != outcome:
                 data[name] = None
         return data
 

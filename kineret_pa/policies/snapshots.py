@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from django.utils.html import format_html_join
 
-from kineret_pa.engine.facts import DATA_FACTS
+from kineret_pa.engine.facts import DATA_VALUED
 from kineret_pa.engine.snapshot import (
     Catalog,
     DiagnosisSnap,
@@ -87,11 +87,12 @@ def catalog_build() -> Catalog:
         diagnosis_aliases=frozen_map(aliases),
         icd10=icd10,
         question_codes=frozenset(m.Question.objects.values_list("code", flat=True)),
-        **_data_values(),
+        # A condition a request or trial names: the diagnoses a prescriber can choose.
+        **_data_values(frozen_map({slug: d.name for slug, d in diagnoses.items() if d.selectable})),
     )
 
 
-def _data_values() -> dict[str, Any]:
+def _data_values(diagnosis_words: Mapping[str, str]) -> dict[str, Any]:
     """The values of the facts that are data (facts.DATA_FACTS) and what goes with them: two queries."""
     plan_words, policy_plans = _plans()
     specialty_words: dict[str, str] = {}
@@ -100,9 +101,9 @@ def _data_values() -> dict[str, Any]:
     for code, name, diagnosis in rows:
         specialty_words[code] = name
         specialty_diagnoses[code] |= {diagnosis} if diagnosis else set()
-    words = {"plans": plan_words, "specialties": frozen_map(specialty_words)}
+    words = {"plans": plan_words, "specialties": frozen_map(specialty_words), "diagnoses": diagnosis_words}
     return {
-        "fact_values": frozen_map({path: words[spec.source] for path, spec in DATA_FACTS.items()}),
+        "fact_values": frozen_map({path: words[spec.source] for path, spec in DATA_VALUED.items()}),
         "policy_plans": policy_plans,
         "specialty_diagnoses": frozen_map({code: frozenset(slugs) for code, slugs in specialty_diagnoses.items()}),
     }

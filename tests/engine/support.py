@@ -68,6 +68,9 @@ CATALOG = Catalog(
             "plan": frozen_map({"standard": "Standard Option", "basic": "Basic Option"}),
             "prescriber.specialty": SPECIALTIES,
             "prescriber.consulted_specialty": SPECIALTIES,
+            "prior_therapies[].indication": frozen_map(
+                {"ra": "Rheumatoid arthritis", "nomid": "NOMID", "fcas": "FCAS", "gout": "Gout", "other": "Other"}
+            ),
         }
     ),
     specialty_diagnoses=frozen_map({"rheumatology": frozenset({"ra", "caps"}), "genetics": frozenset({"caps"})}),

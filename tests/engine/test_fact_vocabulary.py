@@ -315,7 +315,13 @@ TRIAL = {"drug": "methotrexate", "outcome": "inadequate_response"}
 
 
 def test_a_trial_has_these_fields_besides_its_drug_and_outcome():
-    assert list(TRIAL_FIELDS) == ["months", "weekly_dose_mg", "higher_dose_not_tolerated", "intolerance_to"]
+    assert list(TRIAL_FIELDS) == [
+        "months",
+        "weekly_dose_mg",
+        "higher_dose_not_tolerated",
+        "intolerance_to",
+        "indication",
+    ]
 
 
 @pytest.mark.parametrize("name", list(TRIAL_FIELDS))
@@ -347,6 +353,8 @@ def test_the_openapi_document_describes_each_trial_field_as_the_parser_checks_it
     assert spec.label in schema["description"]
     if isinstance(spec, NumberFact):
         assert schema["maximum"] == spec.maximum
+    elif isinstance(spec, DataFact):  # the catalog's values: the conditions a prescriber can choose
+        assert schema["enum"] == [*CATALOG.fact_values[spec.path], None]
     elif spec.yes_no:
         assert schema["type"] == ["boolean", "null"]
     else:

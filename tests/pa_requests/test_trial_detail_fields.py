@@ -76,3 +76,33 @@ def test_a_dose_out_of_range_is_refused_on_its_row(owner_client, draft):
 
     assert response.status_code == 200
     assert "weekly_dose_mg" in response.context["form"].forms[0].errors
+
+
+def _therapy_form(data=None, *, needs=frozenset()):
+    from kineret_pa.pa_requests.forms import StepContext, TherapyForm
+    from kineret_pa.policies.snapshots import policy_data_get
+
+    return TherapyForm(data, context=StepContext(policy_data=policy_data_get(), needs=needs))
+
+
+def test_a_row_asks_the_condition_treated_where_a_criterion_counts_trials_for_this_condition(policy_data):
+    form = _therapy_form(needs=frozenset({"prior_therapies[].indication"}))
+
+    field = form.fields["indication"]
+    assert field.label == "Condition treated"
+    assert ("ra", "Rheumatoid arthritis") in field.choices
+    assert "data-outcome" not in field.widget.attrs  # whatever the outcome
+
+
+def test_no_seed_policy_asks_the_condition_treated(policy_data):
+    assert "indication" not in _therapy_form().fields
+
+
+def test_the_condition_treated_is_stated_with_the_trial(policy_data):
+    from kineret_pa.pa_requests.forms import trial_details
+
+    data = {"drug": "methotrexate", "months": "4", "outcome": "inadequate_response", "indication": "ra"}
+    form = _therapy_form(data, needs=frozenset({"prior_therapies[].indication"}))
+
+    assert form.is_valid(), form.errors
+    assert trial_details(form.cleaned_data) == {"indication": "ra"}
