@@ -22,6 +22,7 @@ urlpatterns = [
     path("policy/versions/<int:pk>/impact/", impact_views.version_impact, name="policy-impact"),
     path("policy/", include("kineret_pa.policies.urls")),
     path("api/", include("kineret_pa.api.urls")),
+    path("", include("kineret_pa.fhir.urls")),  # CDS Hooks (Da Vinci CRD): /cds-services
     path("requests/", include("kineret_pa.pa_requests.urls")),
     path("profile/", pa_views.profile_edit, name="profile"),
     path("notifications/", pa_views.notifications, name="notifications"),

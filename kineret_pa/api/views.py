@@ -15,7 +15,7 @@ from kineret_pa.middleware import token_api
 from kineret_pa.policies.services import determination_compute
 from kineret_pa.policies.snapshots import PolicyData, policy_data_get
 
-from .selectors import api_caller_get
+from .selectors import ApiCaller, api_caller_get
 
 MSG_AUTH = "Authentication required: send “Authorization: Bearer <token>” or sign in."
 MSG_TOKEN = "The token is not valid or has been revoked."
@@ -49,17 +49,30 @@ class _CsrfCheck(CsrfViewMiddleware):
         return reason
 
 
+def bearer_caller(request) -> tuple[ApiCaller | None, str | None]:
+    """A bearer call's prescriber: (caller, None), or (None, MSG_TOKEN or MSG_PRESCRIBERS_ONLY) when refused;
+    (None, None) without an Authorization header. The one token check of every token API (the CRD service too)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")  # request.headers would copy every header first
+    if not header:
+        return None, None
+    scheme, _, raw = header.partition(" ")
+    caller = api_caller_get(raw_token=raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    if caller is None:
+        return None, MSG_TOKEN
+    if not caller.prescriber:  # a valid token whose user is (no longer) a prescriber: no second factor guards it
+        return None, MSG_PRESCRIBERS_ONLY
+    return caller, None
+
+
 def _authenticate(request) -> tuple[PolicyData | None, HttpResponse | None]:
     """(the policy data in force, or None; error response, or None). A token's query reads the revision too;
     a browser session reads it on its own. Bearer tokens need no CSRF; a browser session does."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")  # request.headers would copy every header first
-    if header:
-        scheme, _, raw = header.partition(" ")
-        caller = api_caller_get(raw_token=raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
-        if caller is None:
+    if request.META.get("HTTP_AUTHORIZATION"):
+        caller, refused = bearer_caller(request)
+        if refused == MSG_TOKEN:
             return None, errors_response({"auth": [MSG_TOKEN]}, 401, WWW_Authenticate="Bearer")
-        if not caller.prescriber:  # a valid token whose user is (no longer) a prescriber: no second factor guards it
-            return None, errors_response({"auth": [MSG_PRESCRIBERS_ONLY]}, 403)
+        if refused is not None:
+            return None, errors_response({"auth": [refused]}, 403)
         return caller.policy_data, None
     if request.user.is_authenticated:
         if _CsrfCheck(lambda r: None).process_view(request, None, (), {}) is not None:

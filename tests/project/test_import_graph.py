@@ -12,7 +12,7 @@ from pathlib import Path
 import kineret_pa
 
 PACKAGE = Path(kineret_pa.__file__).parent
-APPS = ("core", "engine", "accounts", "policies", "api", "pa_requests")
+APPS = ("core", "engine", "accounts", "policies", "api", "pa_requests", "fhir")
 
 
 def _module_name(path: Path) -> str:
