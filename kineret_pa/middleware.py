@@ -53,6 +53,12 @@ def database_unavailable_response(request) -> HttpResponse:
     """The 503: the API's error shape, or a plain page rendered without the database."""
     if request.path.startswith("/api/"):
         return JsonResponse({"errors": {"service": [MSG_UNAVAILABLE]}}, status=503, headers={"Retry-After": "30"})
+    if request.path.startswith("/cds-services"):  # an EHR reads FHIR: an OperationOutcome, "transient"
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "transient", "diagnostics": MSG_UNAVAILABLE}],
+        }
+        return JsonResponse(outcome, status=503, headers={"Retry-After": "30"})
     html = render_to_string("503.html", {"message": MSG_UNAVAILABLE})
     return HttpResponse(html, status=503, headers={"Retry-After": "30"})
 

@@ -369,3 +369,15 @@ def test_the_documented_curl_example_gets_the_florida_blue_card(client, policy_d
     assert [card["summary"] for card in answer["cards"]] == [
         "Kineret needs prior authorization under Florida Blue 09-J0000-45"
     ]
+
+
+def test_with_the_database_gone_the_cds_service_answers_a_transient_operation_outcome(rf):
+    from kineret_pa.middleware import MSG_UNAVAILABLE, database_unavailable_response
+
+    response = database_unavailable_response(rf.post("/cds-services/kineret-pa-order-sign"))
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert json.loads(response.content) == {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "transient", "diagnostics": MSG_UNAVAILABLE}],
+    }
