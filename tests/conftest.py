@@ -181,6 +181,22 @@ CIGNA = {
     "car_t_therapy": False,
 }
 
+# UnitedHealthcare (The Policy Vault's summary): moderately active RA after an inadequate response to methotrexate,
+# with no other targeted immunomodulator. The criteria read no age, weight, dose or screening: those stay as a
+# prescriber would fill them in, so a test shows they decide nothing.
+UHC_RA = {
+    "policy": "uhc-kineret",
+    "request_type": "initial",
+    "date_of_service": DATE,
+    "patient": {"age_years": 45, "weight_kg": 70.0},
+    "diagnosis": "ra",
+    "severity": "moderate",
+    "prior_therapies": [{"drug": "methotrexate", "months": 4, "outcome": "inadequate_response"}],
+    "concomitant_drugs": ["folic acid"],
+    "dose": {"mg_per_day": 100, "quantity": 28, "days_supply": 28, "channel": "retail"},
+    "renewal": {"previously_approved": False, "clinical_benefit": None},
+}
+
 
 def build(base: dict, **changes) -> dict:
     """A deep copy of a base request with dotted-path changes: build(FEP_RA, **{"dose.quantity": 56})."""
