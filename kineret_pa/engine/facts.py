@@ -407,6 +407,14 @@ TRIAL_INDICATION = DataFact(
     question="Condition treated",
     help="The condition the drug was taken for.",
 )
+# FEP Appendix 3 "Actemra (SC)": a list entry may count a trial by one route only; the trial states its route.
+TRIAL_ROUTE = EnumFact(
+    "prior_therapies[].route",
+    "route",
+    (("subcutaneous", "subcutaneous (SC)"), ("intravenous", "intravenous (IV)")),
+    question="Route",
+    help="How the drug was given, where the policy names one route (e.g. Actemra SC).",
+)
 # A trial's fields beyond its drug and outcome, by their key in a prior_therapies item.
 TRIAL_FIELDS: dict[str, EnumFact | NumberFact | DataFact] = {
     spec.path.rpartition(".")[2]: spec
@@ -416,6 +424,7 @@ TRIAL_FIELDS: dict[str, EnumFact | NumberFact | DataFact] = {
         TRIAL_HIGHER_DOSE_NOT_TOLERATED,
         TRIAL_INTOLERANCE_TO,
         TRIAL_INDICATION,
+        TRIAL_ROUTE,
     )
 }
 # Every fact or trial field whose values are data, by its path: the catalog holds the values of each.
@@ -471,6 +480,9 @@ def trial_detail_words(trial: Mapping[str, Any], fact_values: Mapping[str, Mappi
     """A trial's optional details in words (", 15 mg weekly, a higher dose was not tolerated"); "" when none.
     `fact_values`: the catalog's words for the condition treated (its code without them)."""
     words = ""
+    route = trial.get("route")
+    if route in TRIAL_ROUTE.values:
+        words += f", {TRIAL_ROUTE.words(route)}"
     indication = trial.get("indication")
     if isinstance(indication, str):
         words += f", for {TRIAL_INDICATION.words(indication, (fact_values or {}).get(TRIAL_INDICATION.path))}"

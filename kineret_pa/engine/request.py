@@ -73,6 +73,7 @@ class Trial(NamedTuple):
     higher_dose_not_tolerated: bool | None = None
     intolerance_to: str | None = None
     indication: str | None = None  # the condition treated (a diagnosis slug)
+    route: str | None = None  # subcutaneous or intravenous
 
 
 class Request(NamedTuple):

@@ -119,6 +119,8 @@ class DrugListSnap:
     diagnosis: str | None = None
     required_count: int | None = None
     kind: str = "general"
+    # Drug id -> the one route a trial of it counts by ("Actemra (SC)"); a drug not here: any route.
+    routes: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

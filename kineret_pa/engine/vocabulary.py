@@ -24,6 +24,7 @@ from .facts import (
     TRIAL_HIGHER_DOSE_NOT_TOLERATED,
     TRIAL_INDICATION,
     TRIAL_INTOLERANCE_TO,
+    TRIAL_ROUTE,
     TRIAL_WEEKLY_DOSE,
     DataFact,
     fact_label,
@@ -353,6 +354,7 @@ def _trial_words(trial, drugs, fact_values=None) -> str:
         or trial.higher_dose_not_tolerated
         or trial.intolerance_to is not None
         or trial.indication is not None
+        or trial.route is not None
     ):
         details = trial_detail_words(trial._asdict(), fact_values)
     return f"{drugs[trial.drug].label}{months} {OUTCOMES[trial.outcome]}{details}"
@@ -372,7 +374,16 @@ def _dose_shortfall(trial, min_weekly_dose) -> str | None:
 
 
 def _count_trials(
-    c, entries, outcomes, min_months, exempt, *, min_weekly_dose=None, intolerance_to=None, for_this_condition=False
+    c,
+    entries,
+    outcomes,
+    min_months,
+    exempt,
+    *,
+    min_weekly_dose=None,
+    intolerance_to=None,
+    for_this_condition=False,
+    routes=None,
 ):
     """Distinct list entries covered by qualifying trials, what was missing, and the trials of the lists that a
     dose, intolerance or condition rule left out (in words)."""
@@ -409,6 +420,13 @@ def _count_trials(
             else:
                 left_out.append(_trial_words(trial, drugs, words))
             continue
+        route = _route_needed(trial, matching, entries, routes)
+        if route is not None and trial.route != route:
+            if trial.route is None:
+                missing.append(f"prior_therapies[{trial.index}].route")
+            else:
+                left_out.append(_trial_words(trial, drugs, words))
+            continue
         if condition is not None and trial.indication not in condition:
             if trial.indication is None:
                 missing.append(f"prior_therapies[{trial.index}].indication")
@@ -420,6 +438,22 @@ def _count_trials(
             covered.update(new)
             used.append(_trial_words(trial, drugs, words))
     return covered, used, missing, left_out
+
+
+def _route_needed(trial, matching, entries, routes) -> str | None:
+    """The route a trial must have been given by to count ("Actemra (SC)"): where every entry the trial matches
+    names one. A contraindication is to the drug, whatever the route."""
+    if not routes or trial.outcome == "contraindication":
+        return None
+    needed = {routes.get(entries[i][0]) for i in matching}
+    return next(iter(needed)) if len(needed) == 1 and None not in needed else None
+
+
+def _routes(c, codes) -> dict[int, str]:
+    routes: dict[int, str] = {}
+    for code in codes:
+        routes.update(c.snap.drug_lists[code].routes)
+    return routes
 
 
 def _rule_words(min_weekly_dose, intolerance_to, for_this_condition=False) -> str:
@@ -446,6 +480,7 @@ def _trials_result(
     min_weekly_dose=None,
     intolerance_to=None,
     for_this_condition=False,
+    routes=None,
 ):
     if c.req.prior_therapies is None:
         return NOT_MET, "prior therapies: not answered", ("prior_therapies",)
@@ -458,6 +493,7 @@ def _trials_result(
         min_weekly_dose=min_weekly_dose,
         intolerance_to=intolerance_to,
         for_this_condition=for_this_condition,
+        routes=routes,
     )
     needed = len(entries) if min_count == "all" else min_count
     if min_count == "all":
@@ -493,6 +529,7 @@ def _e_trials(node, c):
         min_weekly_dose=p.get("min_weekly_dose_mg"),
         intolerance_to=p.get("intolerance_to"),
         for_this_condition=p.get("for_this_condition", False),
+        routes=_routes(c, lists),
     )
 
 
@@ -517,7 +554,9 @@ def _e_distinct_trials(node, c):
     for part in node.params["parts"]:
         months = part.get("min_months", 0)
         exempt = () if months else tuple(part["outcomes"])
-        found, words, blank, _ = _count_trials(c, entries, tuple(part["outcomes"]), months, exempt)
+        found, words, blank, _ = _count_trials(
+            c, entries, tuple(part["outcomes"]), months, exempt, routes=_routes(c, lists)
+        )
         covered.append(found)
         used += [w for w in words if w not in used]
         missing += blank
@@ -555,6 +594,7 @@ def _e_preferred(node, c):
         p.get("min_months", 0),
         tuple(p.get("months_exempt_outcomes", ())),
         dl.name,
+        routes=dl.routes,
     )
 
 
@@ -657,7 +697,16 @@ def _reads_trials(params, snap, diagnosis):
         reads += (TRIAL_INTOLERANCE_TO.path,)
     if params.get("for_this_condition"):
         reads += (TRIAL_INDICATION.path,)
+    if any(snap.drug_lists[code].routes for code in params.get("lists", ()) if code in snap.drug_lists):
+        reads += (TRIAL_ROUTE.path,)
     return reads
+
+
+def _reads_preferred(params, snap, diagnosis):
+    # The route of a trial only where a preferred list that may apply names one ("Actemra (SC)").
+    reads = ("prior_therapies", "plan")
+    lists = [dl for dl in snap.drug_lists.values() if dl.kind == "preferred" and dl.diagnosis in (None, diagnosis)]
+    return reads + (TRIAL_ROUTE.path,) if any(dl.routes for dl in lists) else reads
 
 
 def _reads_param_fact(params, snap, diagnosis):
@@ -713,6 +762,7 @@ class Param:
     rows: int = 0  # ParamType.PARTS: how many rows the form offers
     parts: tuple[Param, ...] = ()  # ParamType.PARTS: the parameters of one row
     max_length: int = 0  # ParamType.TEXT: at most this many characters
+    default: Any = None  # what the engine takes when the parameter is absent (the editor preselects it)
 
 
 _MIN_MONTHS = Param("min_months", "At least this many months of each trial", ParamType.NUMBER, required=False)
@@ -795,7 +845,10 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _e_answer_is,
         {"question": "mis_c_hospitalized", "value": True},
         _reads_answer,
-        (Param("question", "Question", ParamType.QUESTION), Param("value", "Answer that meets it", ParamType.YES_NO)),
+        (
+            Param("question", "Question", ParamType.QUESTION),
+            Param("value", "Answer that meets it", ParamType.YES_NO, default=True),
+        ),
     ),
     "trials": LeafKind(
         "At least N trials from drug lists",
@@ -841,6 +894,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
                 "A trial counts only when it was for the condition requested",
                 ParamType.YES_NO,
                 required=False,
+                default=False,
                 help="“A 3-month trial … for this condition”. Blank or no: a trial for any condition counts.",
             ),
         ),
@@ -878,7 +932,7 @@ LEAF_KINDS: dict[str, LeafKind] = {
         _v_preferred,
         _e_preferred,
         {"outcomes": ["inadequate_response", "intolerance", "contraindication"]},
-        _reads("prior_therapies", "plan"),
+        _reads_preferred,
         (_OUTCOMES, _MIN_MONTHS, _EXEMPT),
     ),
     "no_concomitant_from": LeafKind(

@@ -26,6 +26,7 @@ from kineret_pa.engine.facts import (
     TRIAL_INDICATION,
     TRIAL_INTOLERANCE_TO,
     TRIAL_MONTHS,
+    TRIAL_ROUTE,
     TRIAL_WEEKLY_DOSE,
     DataFact,
     EnumFact,
@@ -57,6 +58,13 @@ MSG_UNKNOWN_DRUG = "“{name}” is not a drug we know: choose a generic or bran
 MSG_DIAGNOSIS_UNKNOWN = "No diagnosis matches “{query}”: type a name, alias or ICD-10-CM code from the list."
 MSG_DIAGNOSIS_AMBIGUOUS = "“{query}” matches more than one diagnosis: choose one of {choices}."
 MSG_SEVERITY_REQUIRED = "This policy asks how active the disease is."
+MSG_DOSE_REQUIRED = "Enter the daily dose, or the dose in mg/kg/day."
+MSG_QUANTITY_CONFIRM = (
+    "{mg_per_day} mg a day for {days} comes to {syringes}; you entered {quantity}. Confirm the quantity or correct it."
+)
+LABEL_QUANTITY_CONFIRMED = "Yes, the quantity is what I mean"
+# How far the quantity typed may be from what the dose comes to before it is asked about: one syringe either way.
+QUANTITY_TOLERANCE = 1
 MSG_ANSWER_REQUIRED = "Please answer this question."
 MSG_PROFILE_INCOMPLETE = "Complete your prescriber profile (name, specialty, NPI, phone and fax) before submitting."
 
@@ -177,6 +185,27 @@ class StepForm(forms.Form):
     def ask_facts(self) -> None:
         """Add the fields of the facts this step asks (for the context's policy and diagnosis)."""
 
+    def answer(self, name: str) -> str:
+        """What the answers this form is bound to give one of its fields, as typed ("" when none). A rule that
+        makes a field required by another answer reads it before cleaning, so the page can mark the field."""
+        value = self.data.get(self.add_prefix(name)) if self.is_bound else None
+        return value.strip() if isinstance(value, str) else ""
+
+    def require(self, name: str, message: str) -> None:
+        """Make a field required where the answers make it so, refused blank in the rule's words: the page then
+        marks it as every required field (the asterisk and `required`), and only where the server refuses it."""
+        field = self.fields[name]
+        field.required = True
+        field.error_messages["required"] = message
+
+    @staticmethod
+    def required_when(field: forms.Field, answer: str, values: list[str] | tuple[str, ...] = ()) -> None:
+        """Tell the page's script when the field is required: when the field named `answer` has one of `values`,
+        or, without values, unless it has any value (form.js marks it as the prescriber answers)."""
+        field.widget.attrs["data-required-when"] = answer
+        if values:
+            field.widget.attrs["data-required-values"] = " ".join(values)
+
     def ask(self, path: str, **options) -> None:
         name = field_name(path, self.group)
         field = self.fields[name] = fact_field(path, **options)
@@ -229,6 +258,16 @@ class PolicyForm(StepForm):
         plans = dict(plan for p in self.policies.values() for plan in p.plans)
         self.fields["plan"].choices = [("", "Not applicable")] + list(plans.items())
         self.fields["date_of_service"].initial = self.context.today
+        # Required by other answers: the plan where the chosen policy has plans, the statement where the request is
+        # expedited. Marked from the answers known to the form, and by the page's script as the prescriber answers.
+        chosen = self.policies.get(self.answer("policy"))
+        if chosen is not None and chosen.plans:
+            self.require("plan", MSG_PLAN_REQUIRED)
+        if self.answer("urgency") == "expedited":
+            self.require("expedited_attestation", MSG_EXPEDITED)
+        with_plans = [p.code for p in self.policies.values() if p.plans]
+        self.required_when(self.fields["plan"], self.add_prefix("policy"), with_plans)
+        self.required_when(self.fields["expedited_attestation"], self.add_prefix("urgency"), ["expedited"])
 
     def clean_date_of_service(self):
         on = self.cleaned_data["date_of_service"]
@@ -242,14 +281,18 @@ class PolicyForm(StepForm):
         policy = self.policies.get(data.get("policy"))
         if policy is not None:
             plan_codes = {code for code, _ in policy.plans}
-            if plan_codes and data.get("plan") not in plan_codes:
-                self.add_error("plan", MSG_PLAN_REQUIRED)
+            if plan_codes and data.get("plan") not in plan_codes and "plan" not in self.errors:
+                self.add_error("plan", MSG_PLAN_REQUIRED)  # another payer's plan: a blank one is refused above
             elif not plan_codes and data.get("plan"):
                 self.add_error("plan", MSG_PLAN_NOT_USED)
             on = data.get("date_of_service")
             if on and self.context.policy_data.version_for(policy.code, on).version_id is None:
                 self.add_error("date_of_service", MSG_NO_VERSION)
-        if data.get("urgency") == "expedited" and not data.get("expedited_attestation"):
+        if (
+            data.get("urgency") == "expedited"
+            and not data.get("expedited_attestation")
+            and "expedited_attestation" not in self.errors
+        ):
             self.add_error("expedited_attestation", MSG_EXPEDITED)
         return data
 
@@ -267,7 +310,8 @@ class PatientForm(StepForm):
     weight = forms.DecimalField(
         label=_WEIGHT.asked, help_text=_WEIGHT.help, required=False, max_digits=6, decimal_places=2
     )
-    weight_unit = forms.ChoiceField(label="Unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg")
+    # The unit only qualifies a weight, which is optional: a blank one (no browser sends it) is kg.
+    weight_unit = forms.ChoiceField(label="Unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg", required=False)
 
     def ask_facts(self) -> None:
         self.ask("patient.age_years", required=False)  # or the date of birth: clean() states the age from it
@@ -275,6 +319,10 @@ class PatientForm(StepForm):
             self.fact_paths["weight_kg"] = "patient.weight_kg"
         else:
             del self.fields["weight"], self.fields["weight_unit"]  # no weight-based rule in this policy
+        # The date of birth is asked; the age stands in for it only when the date is not at hand.
+        if not self.answer("age_years"):
+            self.require("date_of_birth", MSG_NEED_AGE)
+        self.required_when(self.fields["date_of_birth"], self.add_prefix("age_years"))
 
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
@@ -290,8 +338,6 @@ class PatientForm(StepForm):
             data["age_years"] = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
             if data["age_years"] > _AGE.maximum:
                 self.add_error("date_of_birth", MSG_OLD_DOB)
-        elif data.get("age_years") is None and "age_years" not in self.errors:
-            self.add_error("age_years", MSG_NEED_AGE)
         if "weight" in self.fields and "weight" not in self.errors:
             weight = data.get("weight")
             if weight is not None:
@@ -360,7 +406,12 @@ class DiagnosisForm(StepForm):
 
     def ask_facts(self) -> None:
         if "severity" in self.context.needs_any:
-            self.ask("severity", required=False, select=True)  # clean() requires it where the diagnosis needs it
+            # Required only for a diagnosis whose criteria read it: the one typed, when it names one diagnosis.
+            self.ask("severity", required=False, select=True)
+            query = self.answer("diagnosis")
+            found = diagnosis_search(query, self.context.catalog)[0] if query else []
+            if len(found) == 1 and self._severity_needed(found[0]):
+                self.require("severity", MSG_SEVERITY_REQUIRED)
 
     def clean(self):
         data = super().clean()
@@ -385,8 +436,6 @@ class DiagnosisForm(StepForm):
             if listed and found[0] not in listed:
                 self.add_error("icd10", f"{typed} does not describe {catalog.diagnoses[found[0]].name}.")
             data["icd10_code"] = typed
-        if "severity" in self.fields and not data.get("severity") and self._severity_needed(found[0]):
-            self.add_error("severity", MSG_SEVERITY_REQUIRED)
         return data
 
     def _severity_needed(self, slug: str) -> bool:
@@ -396,6 +445,15 @@ class DiagnosisForm(StepForm):
         return snap is not None and "severity" in facts_needed(
             snap, diagnosis=slug, request_type=self.context.request_type
         )
+
+    def severity_needed_for(self) -> list[str]:
+        """The diagnoses whose criteria read the disease activity under this policy: the page's script marks the
+        field required as one of them is typed. Worked out only for the page, not for every validation."""
+        if "severity" not in self.fields:
+            return []
+        return [
+            d.slug for d in self.context.catalog.diagnoses.values() if d.selectable and self._severity_needed(d.slug)
+        ]
 
 
 class DrugField(forms.CharField):
@@ -429,10 +487,17 @@ TRIAL_DETAILS: dict[str, str | None] = {
     TRIAL_HIGHER_DOSE_NOT_TOLERATED.path: "inadequate_response",
     TRIAL_INTOLERANCE_TO.path: "intolerance",
     TRIAL_INDICATION.path: None,  # whatever the outcome
+    TRIAL_ROUTE.path: None,
 }
 _TRIAL_SPECS = {
     spec.path: spec
-    for spec in (TRIAL_WEEKLY_DOSE, TRIAL_HIGHER_DOSE_NOT_TOLERATED, TRIAL_INTOLERANCE_TO, TRIAL_INDICATION)
+    for spec in (
+        TRIAL_WEEKLY_DOSE,
+        TRIAL_HIGHER_DOSE_NOT_TOLERATED,
+        TRIAL_INTOLERANCE_TO,
+        TRIAL_INDICATION,
+        TRIAL_ROUTE,
+    )
 }
 
 
@@ -568,6 +633,16 @@ class DoseForm(StepForm):
                     help_text = FACTS[path].help.format(strength_mg=format_number(strength)) if strength else ""
                 required = path in DOSE_REQUIRED and not (path == "dose.mg_per_day" and "mg_per_kg" in self.fields)
                 self.ask(path, required=required, help_text=help_text)
+            if path == "dose.quantity":
+                # Shown beside the quantity only when it is far from the dose (clean()); kept in the draft always.
+                self.fields["quantity_confirmed"] = forms.CharField(
+                    label=LABEL_QUANTITY_CONFIRMED, required=False, max_length=10, widget=forms.HiddenInput
+                )
+        if "mg_per_kg" in self.fields:
+            # The daily dose, or the dose per kg it is worked out from.
+            if not self.answer("mg_per_kg"):
+                self.require("mg_per_day", MSG_DOSE_REQUIRED)
+            self.required_when(self.fields["mg_per_day"], self.add_prefix("mg_per_kg"))
 
     @property
     def strength_mg(self) -> float | None:
@@ -591,11 +666,44 @@ class DoseForm(StepForm):
             raise forms.ValidationError(MSG_WEIGHT_REQUIRED)
         if data.get("mg_per_day") is None and per_kg is not None and weight is not None:
             data["mg_per_day"] = (per_kg * Decimal(str(weight))).quantize(Decimal("0.01"))
-        if data.get("mg_per_day") is None and "mg_per_day" not in self.errors:
-            self.add_error("mg_per_day", "Enter the daily dose, or the dose in mg/kg/day.")
-        if data.get("mg_per_day") and data.get("days_supply") and not data.get("quantity"):
-            data["quantity"] = self.quantity_for(data["mg_per_day"], data["days_supply"])
+        mg_per_day, days = data.get("mg_per_day"), data.get("days_supply")
+        if mg_per_day and days:
+            comes_to = self.quantity_for(mg_per_day, days)
+            if not data.get("quantity"):
+                data["quantity"] = comes_to
+            elif comes_to is not None and abs(data["quantity"] - comes_to) > QUANTITY_TOLERANCE:
+                self._quantity_confirm(data, comes_to)
         return data
+
+    def _quantity_confirm(self, data: dict, comes_to: int) -> None:
+        """A quantity far from what the dose comes to is a slip as often as a choice: refused on the quantity,
+        in figures, until the box beside it is ticked for that quantity."""
+        quantity = data["quantity"]
+        self.fields["quantity_confirmed"].widget = QuantityConfirmation(str(quantity))
+        if data.get("quantity_confirmed") != str(quantity):
+            days = data["days_supply"]
+            message = MSG_QUANTITY_CONFIRM.format(
+                mg_per_day=format_number(float(data["mg_per_day"])),
+                days=f"{days} day{'' if days == 1 else 's'}",
+                syringes=f"{comes_to} syringe{'' if comes_to == 1 else 's'}",
+                quantity=quantity,
+            )
+            self.add_error("quantity", message)
+
+
+class QuantityConfirmation(forms.CheckboxInput):
+    """The box that confirms a quantity: its value is that quantity, so a tick given for one quantity confirms no
+    other (a quantity changed after the tick is asked about again)."""
+
+    def __init__(self, quantity: str):
+        super().__init__(check_test=lambda value: value == quantity)
+        self.quantity = quantity
+
+    def format_value(self, value):
+        return self.quantity
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
 
 
 # Which step asks which fact, derived from the forms and the vocabulary: the dose step asks the "dose" group,

@@ -50,10 +50,22 @@ STEPS = [
 ]
 TITLES = {name: title for name, _, title in STEPS}
 FORMSET_STEPS = {"therapies", "concomitant"}
+MSG_STEP_NOT_NEEDED = "This policy's criteria for {diagnosis} do not need this step: leave it as it is and choose Next."
+
+# The steps shown only where the policy looks at their facts, each with its test of the facts a policy needs.
+STEP_NEEDS = {
+    "therapies": lambda needs: "prior_therapies" in needs,
+    "concomitant": lambda needs: "concomitant_drugs" in needs,
+    "screening": lambda needs: any(path in needs for path in f.SCREENING_PROMPTS),
+    "questions": lambda needs: any(path.startswith("answers.") for path in needs),
+}
 
 
 def _shows(fact_test):
-    return lambda wizard: fact_test(wizard.step_context().needs)
+    # The steps follow from the policy step's answers alone (what any diagnosis of the chosen policy may need), so
+    # the steps listed and the "Step N of M" counter stay the same from the policy step to the end; a step the
+    # diagnosis does not need says so (MSG_STEP_NOT_NEEDED).
+    return lambda wizard: fact_test(wizard.step_context(through=Layer.POLICY).needs_any)
 
 
 class Layer(IntEnum):
@@ -76,12 +88,7 @@ class RequestWizard(NamedUrlWizardView):
     template_name = "pa_requests/wizard.html"
     url_name = "pa-request-step"
     # A step appears only when the chosen policy's criteria or limits look at its facts.
-    condition_dict = {
-        "therapies": _shows(lambda needs: "prior_therapies" in needs),
-        "concomitant": _shows(lambda needs: "concomitant_drugs" in needs),
-        "screening": _shows(lambda needs: any(path in needs for path in f.SCREENING_PROMPTS)),
-        "questions": _shows(lambda needs: any(path.startswith("answers.") for path in needs)),
-    }
+    condition_dict = {step: _shows(fact_test) for step, fact_test in STEP_NEEDS.items()}
 
     def dispatch(self, request, *args, **kwargs):
         self.draft = pa_request_get_for_user(user=request.user, pa_request_id=kwargs["pk"])
@@ -274,20 +281,29 @@ class RequestWizard(NamedUrlWizardView):
         return self.render(self.get_form(step=step, data=data))
 
     def _calculate(self):
-        form = self.get_form(step="dose", data=self.request.POST)
+        # The calculator's figure replaces the quantity typed: checked without it, a quantity far from the dose
+        # (refused until confirmed) does not keep the calculator from filling it in.
+        data = self.request.POST.copy()
+        data["dose-quantity"] = ""
+        form = self.get_form(step="dose", data=data)
         if form.is_valid():
-            data = self.request.POST.copy()
             cleaned = form.cleaned_data
             data["dose-mg_per_day"] = str(cleaned["mg_per_day"])
             data["dose-quantity"] = str(form.quantity_for(cleaned["mg_per_day"], cleaned["days_supply"]))
             self._answers_keep("dose", self._raw("dose", data))
-            form = self.get_form(step="dose", data=data)
-        return self.render(form)
+            return self.render(self.get_form(step="dose", data=data))
+        return self.render(self.get_form(step="dose", data=self.request.POST))  # the messages, the quantity typed
 
     # ------------------------------------------------------------ rendering
 
+    def _policy_known(self) -> bool:
+        """Whether the draft's answers name a policy version: until then the steps after this one are not known."""
+        return self.step_context(through=Layer.POLICY).snapshot is not None
+
     def _step_list(self):
         shown = list(self.get_form_list())
+        if not self._policy_known():
+            shown = shown[: shown.index(self.steps.current) + 1]
         done = set(self.storage.data[self.storage.step_data_key])
         return [
             {
@@ -308,6 +324,8 @@ class RequestWizard(NamedUrlWizardView):
                 "pa_request": self.draft,
                 "step_title": TITLES[step],
                 "step_list": self._step_list(),
+                # No total before a policy is chosen: the steps it needs are not known yet.
+                "step_total": len(self.get_form_list()) if self._policy_known() else None,
                 "is_formset": step in FORMSET_STEPS,
             }
         )
@@ -316,6 +334,12 @@ class RequestWizard(NamedUrlWizardView):
             context["drug_options"] = policy_data.drug_options_html
         if step == "diagnosis":
             context["diagnosis_options"] = f.diagnosis_options(policy_data.catalog)
+            context["severity_needed_for"] = " ".join(form.severity_needed_for())
+        if step in STEP_NEEDS:
+            full = self.step_context()
+            if full.diagnosis and not STEP_NEEDS[step](full.needs):
+                name = full.catalog.diagnoses[full.diagnosis].name
+                context["step_not_needed"] = MSG_STEP_NOT_NEEDED.format(diagnosis=name)
         if step == "dose":
             context.update(self._dose_context())
         if step == "review":
@@ -409,7 +433,7 @@ def summarize(form, name) -> list[tuple[str, str]]:
             value = value[0] if value else ""
         choices = dict(getattr(bound.field, "choices", []) or [])
         shown = choices.get(value, value) if choices else value
-        if bound.name == "expedited_attestation" or bound.name == "attestation":
+        if bound.name in ("expedited_attestation", "attestation", "quantity_confirmed"):
             continue
         if shown not in ("", None):
             rows.append((bound.label, str(shown)))

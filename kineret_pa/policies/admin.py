@@ -490,7 +490,7 @@ class PolicyDiagnosisAdmin(VersionPartAdmin):
 
 class DrugListEntryInline(DraftOnlyInline, admin.TabularInline):
     model = m.DrugListEntry
-    fields = ["order", "drug", "include_biosimilars", "note"]
+    fields = ["order", "drug", "include_biosimilars", "note", "route"]
     autocomplete_fields = ["drug"]  # hundreds of drugs: search rather than a long select
     extra = 0
 
@@ -519,7 +519,7 @@ class DrugListAdmin(VersionPartAdmin):
 
 @admin.register(m.DrugListEntry)
 class DrugListEntryAdmin(DraftOnlyAdmin):
-    list_display = ["drug", "drug_list", "include_biosimilars", "note", "order"]
+    list_display = ["drug", "drug_list", "include_biosimilars", "note", "route", "order"]
     list_filter = ["drug_list__kind", "drug_list__version__policy", "drug_list"]
     search_fields = ["drug__generic_name", "drug__names__name", "drug_list__code", "drug_list__name", "note"]
     ordering = ["drug_list", "order", "drug__generic_name"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kineret_pa.engine.facts import DATA_FACTS, ENUM_FACTS, OUTCOMES, fact_label, format_number
+from kineret_pa.engine.facts import DATA_FACTS, ENUM_FACTS, OUTCOMES, TRIAL_ROUTE, fact_label, format_number
 from kineret_pa.engine.vocabulary import ALL_KINDS, COMPARATOR_WORDS, STATUS_WORDS
 
 from . import models as m
@@ -316,6 +316,9 @@ def _entry_changed(drug: str, old: dict, new: dict, names: _Names) -> list[str]:
         out.append(f"{label}: biosimilars {'now count' if new.get('include_biosimilars') else 'no longer count'}")
     if old.get("note", "") != new.get("note", ""):
         out.append(f"{label}: note “{old.get('note', '')}” → “{new.get('note', '')}”")
+    if old.get("route", "") != new.get("route", ""):
+        before, after = (TRIAL_ROUTE.words(r) if r else "any route" for r in (old.get("route"), new.get("route")))
+        out.append(f"{label}: route {before} → {after}")
     return out
 
 

@@ -21,6 +21,16 @@ def _number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _entry(e: m.DrugListEntry) -> dict[str, Any] | str:
+    """A list entry as the fixtures write it: the drug's name alone unless it says more."""
+    if not (e.include_biosimilars or e.note or e.route):
+        return e.drug.generic_name
+    item: dict[str, Any] = {"drug": e.drug.generic_name, "include_biosimilars": e.include_biosimilars, "note": e.note}
+    if e.route:
+        item["route"] = e.route
+    return item
+
+
 def _slugs(manager) -> list[str]:
     return sorted(d.slug for d in manager.all())
 
@@ -86,12 +96,7 @@ def version_dump(version: m.PolicyVersion) -> dict[str, Any]:
         classes = sorted(c.code for c in dl.classes.all())
         if classes:
             item["classes"] = classes
-        item["entries"] = [
-            {"drug": e.drug.generic_name, "include_biosimilars": e.include_biosimilars, "note": e.note}
-            if (e.include_biosimilars or e.note)
-            else e.drug.generic_name
-            for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))
-        ]
+        item["entries"] = [_entry(e) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))]
         drug_lists.append(item)
 
     clinical_lists = [

@@ -248,8 +248,8 @@ def params_initial(*, kind: str, params: Any) -> dict[str, Any]:
                         initial[_part_name(row, part)] = _initial(part, values[part.name])
         elif param.name in params:
             initial[PARAM_PREFIX + param.name] = _initial(param, params[param.name])
-        elif param.type == ParamType.YES_NO:
-            initial[PARAM_PREFIX + param.name] = "true"  # the engine's default (answer_is: value true)
+        elif param.type == ParamType.YES_NO and param.default is not None:
+            initial[PARAM_PREFIX + param.name] = "true" if param.default else "false"  # what the engine takes
     return initial
 
 

@@ -197,6 +197,7 @@ def version_load(policy: m.Policy, data: dict[str, Any], *, validate_criteria: b
                 drug=_drug(entry["drug"]),
                 include_biosimilars=entry.get("include_biosimilars", False),
                 note=entry.get("note", ""),
+                route=entry.get("route", ""),
                 order=n,
             )
     for item in data.get("clinical_lists", []):

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from kineret_pa.core.models import IPAddressHistoricalModel
-from kineret_pa.engine.facts import DATA_FACTS
+from kineret_pa.engine.facts import DATA_FACTS, TRIAL_ROUTE
 from kineret_pa.engine.vocabulary import ALL_KINDS, INNER_KINDS, ValidationContext, validate_node
 
 REQUEST_TYPE_CHOICES = [("", "Any request type"), ("initial", "Initial"), ("renewal", "Renewal")]
@@ -456,6 +456,13 @@ class DrugListEntry(models.Model):
         default=False, help_text="Biosimilars of this product count as this entry."
     )
     note = models.CharField(max_length=120, blank=True, help_text="As printed, e.g. “(SC)”.")
+    route = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=TRIAL_ROUTE.choices,
+        help_text="Only a trial by this route counts as this entry (“Actemra (SC)”); a contraindication counts "
+        "whatever the route. Blank: any route.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:

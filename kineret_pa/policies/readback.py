@@ -20,6 +20,7 @@ from kineret_pa.engine.facts import (
     NUMBER_FACTS,
     OUTCOMES,
     TRIAL_INTOLERANCE_TO,
+    TRIAL_ROUTE,
     TRIAL_WEEKLY_DOSE,
     YES_NO_WORDS,
     fact_label,
@@ -96,7 +97,8 @@ def _outcomes(codes: Any) -> str:
 def _entry_words(entry: m.DrugListEntry, catalog: Catalog) -> str:
     drug = catalog.drugs.get(entry.drug_id)
     label = drug.label if drug else str(entry.drug_id)
-    return f"{label} or a biosimilar of it" if entry.include_biosimilars else label
+    words = f"{label} or a biosimilar of it" if entry.include_biosimilars else label
+    return f"{words} ({TRIAL_ROUTE.words(entry.route)} only)" if entry.route else words
 
 
 def _list_words(code: str, data: _Data) -> str:

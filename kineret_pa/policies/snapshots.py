@@ -207,6 +207,7 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
             dl.diagnosis.slug if dl.diagnosis else None,
             dl.required_count,
             dl.kind,
+            frozen_map({e.drug_id: e.route for e in dl.entries.all() if e.route}),
         )
 
     diagnoses = {

@@ -7,16 +7,66 @@
   var form = document.getElementById("wizard-form");
   if (!form) { return; }
 
-  // Plan only where the policy has plans (FEP).
+  // Plan only where the policy has plans: the policies the plan is required for (data-required-values).
   var policy = form.querySelector("[name='policy-policy']");
   var plan = form.querySelector("[name='policy-plan']");
   if (policy && plan) {
+    var withPlans = (plan.dataset.requiredValues || "").split(" ");
     var toggle = function () {
       var wrap = plan.closest(".mb-3") || plan.parentElement;
-      wrap.hidden = policy.value.indexOf("fep") !== 0 && !plan.value;
+      wrap.hidden = withPlans.indexOf(policy.value) === -1 && !plan.value;
     };
     policy.addEventListener("change", toggle); toggle();
   }
+
+  // Required marks that follow other answers, as the server's rules do (the forms' data-required-when): required
+  // when another field's answer is one of data-required-values (the plan for a policy with plans), or, without
+  // values, unless the other field is answered (the date of birth unless the age is given). The server decides;
+  // this keeps the asterisk and `required` in step while the prescriber answers.
+  var severity = form.querySelector("[name='diagnosis-severity']");
+  var diagnoses = document.getElementById("diagnosis-options");
+  if (severity && diagnoses) {
+    severity.dataset.requiredWhen = "diagnosis-diagnosis";
+    severity.dataset.requiredValues = diagnoses.dataset.severityNeededFor || "";
+  }
+  // An answer as a code: a choice's value, or the [code] a pick from a list ends in; "" unanswered; null for text
+  // typed freely (a name or an ICD-10 code), which only the server reads.
+  var answerOf = function (name) {
+    var fields = form.querySelectorAll("[name='" + name + "']");
+    for (var i = 0; i < fields.length; i++) {
+      var el = fields[i];
+      if (el.type === "radio" || el.type === "checkbox") { if (el.checked) { return el.value; } continue; }
+      if (el.tagName === "SELECT") { return el.value; }
+      var value = el.value.trim();
+      if (!value) { return ""; }
+      var code = /\[([a-z_]+)\]$/.exec(value);
+      return code ? code[1] : null;
+    }
+    return "";
+  };
+  var mark = function (field, required) {
+    field.required = required;
+    var label = form.querySelector("label[for='" + field.id + "']");
+    if (!label) { return; }
+    label.classList.toggle("requiredField", required);
+    var star = label.querySelector(".asteriskField");
+    if (required && !star) {
+      star = document.createElement("span"); star.className = "asteriskField"; star.textContent = "*";
+      label.appendChild(star);
+    } else if (!required && star) { star.remove(); }
+  };
+  form.querySelectorAll("[data-required-when]").forEach(function (field) {
+    var name = field.dataset.requiredWhen;
+    var values = field.hasAttribute("data-required-values") ? field.dataset.requiredValues.split(" ") : null;
+    var update = function () {
+      var answer = answerOf(name);
+      if (!values) { mark(field, answer === ""); } else if (answer !== null) { mark(field, values.indexOf(answer) !== -1); }
+    };
+    form.querySelectorAll("[name='" + name + "']").forEach(function (el) {
+      el.addEventListener("input", update); el.addEventListener("change", update);
+    });
+    update();
+  });
 
   // A prior trial's details (dose reached, what an intolerance was to) only on the rows whose outcome they matter
   // for; the server ignores them on other rows.

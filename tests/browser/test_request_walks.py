@@ -65,7 +65,8 @@ def sign_in(page, live_server, username="dr_owner"):
 
 def start_request(page):
     page.get_by_role("button", name="New request").click()
-    expect(page.get_by_role("heading", name=re.compile(r"Step 1 of \d+: Payer and policy"))).to_be_visible()
+    # No total yet: the steps follow from the policy chosen.
+    expect(page.get_by_role("heading", name=re.compile(r"^Step 1: Payer and policy$"))).to_be_visible()
 
 
 def on_step(page, title):
@@ -130,13 +131,16 @@ def answer_all(page, answers: dict, then):
     next_(page, then)
 
 
-def fill_dose(page, mg_per_day, days=28, quantity=None, channel=None):
+def fill_dose(page, mg_per_day, days=28, quantity=None, channel=None, confirm=False):
     page.get_by_label("Daily dose (mg/day)").fill(str(mg_per_day))
     page.get_by_role("spinbutton", name=re.compile(r"^Days supply")).fill(str(days))
     if quantity is not None:
         page.get_by_label("Syringes requested for the days supply").fill(str(quantity))
     if channel:
         choose(page, "Dispensing channel", channel)
+    if confirm:  # a quantity more than a syringe away from what the dose comes to is asked about first
+        next_(page, "Dose and quantity")
+        page.get_by_label("Yes, the quantity is what I mean").check()
     next_(page, "Review and submit")
 
 
@@ -196,13 +200,13 @@ FEP_TRIALS = [
 ]
 
 
-def cigna_walk(page, diagnosis, *, weight=None, mg_per_day=100, quantity=28, channel="Retail"):
+def cigna_walk(page, diagnosis, *, weight=None, mg_per_day=100, quantity=28, channel="Retail", confirm=False):
     start_request(page)
     fill_policy_step(page, CIGNA)
     fill_patient(page, 40, weight)
     fill_diagnosis(page, diagnosis, then="Screening and safety")
     answer_all(page, {"CAR T-cell therapy": "No"}, then="Dose and quantity")  # Cigna's Criteria 3 exception
-    fill_dose(page, mg_per_day, 28, quantity, channel)
+    fill_dose(page, mg_per_day, 28, quantity, channel, confirm)
 
 
 def fep_walk(page, age):
@@ -220,9 +224,12 @@ def fb_walk(page, diagnosis, screening, *, age=9, weight=32):
     start_request(page)
     fill_policy_step(page, FB)
     fill_patient(page, age, weight)
-    fill_diagnosis(page, diagnosis, then="Concomitant drugs")
+    # Florida Blue's steps, whether or not this diagnosis needs them (a step it does not need says so).
+    fill_diagnosis(page, diagnosis, then="Prior therapies")
+    next_(page, "Concomitant drugs")
     next_(page, "Screening and safety")
-    answer_all(page, screening, then="Dose and quantity")
+    answer_all(page, screening, then="Indication questions")
+    next_(page, "Dose and quantity")
 
 
 # ------------------------------------------------------------------ one walk per policy and decision
@@ -241,7 +248,7 @@ def test_cigna_ra_within_the_base_limit_is_approved(page, live_server, prescribe
 
 def test_cigna_ra_above_the_base_limit_is_approved_for_a_reduced_quantity(page, live_server):
     sign_in(page, live_server)
-    cigna_walk(page, "Rheumatoid arthritis [ra]", quantity=56)
+    cigna_walk(page, "Rheumatoid arthritis [ra]", quantity=56, confirm=True)  # 100 mg a day comes to 28
     submit(page, "Approved for a reduced quantity")
     expect(approved_line(page)).to_contain_text("28 syringes per 28 days")
     expect(criterion(page, "Drug Quantity Limits")).to_contain_text("Not met")
@@ -249,7 +256,7 @@ def test_cigna_ra_above_the_base_limit_is_approved_for_a_reduced_quantity(page, 
 
 def test_cigna_nomid_over_100_kg_is_referred_to_a_pharmacist(page, live_server):
     sign_in(page, live_server)
-    cigna_walk(page, "NOMID", weight=120, mg_per_day=300, quantity=90)
+    cigna_walk(page, "NOMID", weight=120, mg_per_day=300, quantity=90, confirm=True)  # 300 mg a day comes to 84
     submit(page, "Referred to a pharmacist")
     expect(page.get_by_text("the policy sends this case to a pharmacist")).to_be_visible()
     expect(criterion(page, "Criteria 1, Table 1")).to_have_count(1)

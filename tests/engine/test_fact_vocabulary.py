@@ -321,6 +321,7 @@ def test_a_trial_has_these_fields_besides_its_drug_and_outcome():
         "higher_dose_not_tolerated",
         "intolerance_to",
         "indication",
+        "route",
     ]
 
 

@@ -3,6 +3,7 @@ edit the policy data and the form follows, with no code change."""
 
 import pytest
 
+from kineret_pa.pa_requests.views import MSG_STEP_NOT_NEEDED
 from kineret_pa.policies.models import CriterionNode, PolicyVersion, Question
 
 from .walk import CIGNA, FB, FEP, MIS_C_WORDINGS, SCENARIOS, field_names, scenario, step_fields, steps_shown, text
@@ -58,13 +59,15 @@ def test_florida_blue_mis_c_asks_the_five_mis_c_questions(owner_client, draft):
     assert "Member is hospitalized" not in page  # a COVID-19 question, not MIS-C
 
 
-def test_florida_blue_ra_has_no_questions_step(owner_client, draft):
+def test_florida_blue_ra_keeps_the_questions_step_but_asks_nothing_on_it(owner_client, draft):
     answer_first_steps(owner_client, draft, SCENARIOS["fb_approved"])
 
+    # The steps are the policy's (some of its diagnoses have questions), so the step counter never changes.
     shown = steps_shown(owner_client, draft)
-    assert "questions" not in shown
-    assert {"therapies", "concomitant", "screening"} <= set(shown)
-    assert owner_client.get(step_url(draft, "questions")).status_code == 302  # a hidden step is not served
+    assert {"therapies", "concomitant", "screening", "questions"} <= set(shown)
+    questions = owner_client.get(step_url(draft, "questions"))
+    assert not {name for name in field_names(questions) if name.startswith("questions-q__")}
+    assert MSG_STEP_NOT_NEEDED.format(diagnosis="Rheumatoid arthritis") in text(questions)
 
 
 @pytest.mark.parametrize("policy, asked", [(CIGNA, False), (FEP, True), (FB, True)])

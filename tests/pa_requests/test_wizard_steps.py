@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from kineret_pa.pa_requests import forms as f
 from kineret_pa.pa_requests.models import PARequest
+from kineret_pa.pa_requests.views import MSG_STEP_NOT_NEEDED
 
 from .walk import (
     SCENARIOS,
@@ -91,7 +92,7 @@ INVALID = [
         "patient-member_id",
     ),
     ("cigna_approved", "patient", {"age_years": "abc"}, "age_years", "Enter a whole number.", "patient-member_id"),
-    ("cigna_approved", "patient", {"age_years": ""}, "age_years", f.MSG_NEED_AGE, "patient-member_id"),
+    ("cigna_approved", "patient", {"age_years": ""}, "date_of_birth", f.MSG_NEED_AGE, "patient-member_id"),
     (
         "cigna_approved",
         "patient",
@@ -511,9 +512,13 @@ def test_changing_the_diagnosis_keeps_the_answers_that_still_apply(owner_client,
 
     response = post_step(owner_client, draft, "diagnosis", {"diagnosis": "mis_c", "severity": "severe"})
 
-    assert next_step(response) == "concomitant"  # no prior-therapy criteria for MIS-C
+    # The policy's steps stay (the counter with them); no prior-therapy criteria for MIS-C, and the step says so.
+    assert next_step(response) == "therapies"
     shown = steps_shown(owner_client, draft)
-    assert "therapies" not in shown and "questions" in shown
+    assert "therapies" in shown and "questions" in shown
+    therapies = text(owner_client.get(step_url(draft, "therapies")))
+    mis_c = "Multisystem inflammatory syndrome in children (MIS-C) associated with SARS-CoV-2"
+    assert MSG_STEP_NOT_NEEDED.format(diagnosis=mis_c) in therapies
     concomitant = owner_client.get(step_url(draft, "concomitant"))
     assert input_value(concomitant, "concomitant-0-drug") == "methotrexate"
     screening = owner_client.get(step_url(draft, "screening"))
@@ -542,11 +547,12 @@ def test_changing_back_to_the_first_diagnosis_restores_its_rows(owner_client, dr
 
 def test_a_hidden_step_left_open_goes_on_to_the_next_shown_step(owner_client, draft):
     walk_to(owner_client, draft, SCENARIOS["fb_approved"], stop="therapies")
-    post_step(owner_client, draft, "diagnosis", {"diagnosis": "mis_c", "severity": "severe"})
+    post_step(owner_client, draft, "policy", step_fields("policy", SCENARIOS["cigna_approved"]))
 
     response = owner_client.get(step_url(draft, "therapies"))
 
-    assert response.status_code == 302 and response.url == step_url(draft, "concomitant")
+    # Cigna asks no prior therapies and no concomitant drugs: its next step is the screening.
+    assert response.status_code == 302 and response.url == step_url(draft, "screening")
 
 
 def test_weight_in_pounds_is_converted_to_kilograms_in_the_contract_request(owner_client, draft):

@@ -97,7 +97,8 @@ SCENARIOS = {
         "patient": PATIENT,
         "diagnosis": {"diagnosis": "ra"},
         "screening": SCREENING_ANSWERS,
-        "dose": {**DOSE, "quantity": "56"},
+        # 100 mg a day for 28 days comes to 28 syringes: 56 is asked about, and confirmed.
+        "dose": {**DOSE, "quantity": "56", "quantity_confirmed": "56"},
     },
     "fep_approved": {
         "policy": policy_answers(FEP),

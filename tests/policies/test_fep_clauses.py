@@ -197,7 +197,14 @@ MTX = {"drug": "methotrexate", "months": 6, "outcome": "inadequate_response"}
 
 
 def trials(*drugs, outcome="inadequate_response"):
-    return [MTX, *({"drug": d, "months": 4, "outcome": outcome} for d in drugs)]
+    """Methotrexate, then a 4-month trial of each drug ("Actemra SC": Actemra given subcutaneously)."""
+    return [MTX, *(_trial(d, outcome) for d in drugs)]
+
+
+def _trial(drug: str, outcome: str) -> dict:
+    name, _, route = drug.partition(" SC")
+    trial = {"drug": name if _ == " SC" else drug, "months": 4, "outcome": outcome}
+    return {**trial, "route": "subcutaneous"} if _ == " SC" else trial
 
 
 @pytest.mark.parametrize("plan", ["standard", "basic"])
@@ -205,11 +212,11 @@ def trials(*drugs, outcome="inadequate_response"):
     "tried",
     [
         ("Humira", "Enbrel"),
-        ("Actemra", "Xeljanz"),
+        ("Actemra SC", "Xeljanz"),
         ("Rinvoq", "Xeljanz XR"),
         ("Hadlima", "Enbrel"),  # a Humira biosimilar counts as Humira
         ("adalimumab-aaty", "Rinvoq"),
-        ("tocilizumab", "upadacitinib"),
+        ("tocilizumab SC", "upadacitinib"),
     ],
 )
 def test_standard_or_basic_ra_with_two_preferred_products_meets_diagnoses_1e(determine, plan, tried):
@@ -249,6 +256,32 @@ def test_blue_focus_ra_with_one_preferred_product_meets_diagnoses_1e(determine, 
     result = determine(fep(plan="blue_focus", prior_therapies=trials(*tried)))
     assert result["decision"] == "approve", unmet(result)
     assert f"{PA}, Diagnoses 1.e" in met(result)
+
+
+# Appendix 3 names "Actemra (SC)": a subcutaneous trial of tocilizumab counts as that preferred product.
+def test_actemra_given_intravenously_is_not_the_preferred_actemra_sc(determine):
+    tried = [MTX, {"drug": "Actemra", "months": 4, "outcome": "inadequate_response", "route": "intravenous"}]
+    result = determine(fep(prior_therapies=[*tried, _trial("Xeljanz", "inadequate_response")]))
+
+    assert result["decision"] == "deny"
+    assert failed(result) == dx_chain("1.e")
+    details = [r["detail"] for r in result["reasons"] if r["clause"] == f"{PA}, Diagnoses 1.e"]
+    assert any(
+        "not counted: tocilizumab (Actemra) 4 months, inadequate response, intravenous (IV)" in d for d in details
+    )
+
+
+def test_actemra_with_its_route_left_blank_is_asked_for_the_route(determine):
+    result = determine(fep(prior_therapies=trials("Actemra", "Xeljanz")))
+
+    assert result["decision"] != "approve"
+    assert result["missing"] == ["prior_therapies[1].route"]
+
+
+def test_a_contraindication_to_actemra_counts_whatever_the_route(determine):
+    result = determine(fep(prior_therapies=[MTX, *trials("Xeljanz")[1:], _trial("Actemra", "contraindication")]))
+
+    assert result["decision"] == "approve", unmet(result)
 
 
 @pytest.mark.parametrize("tried", [(), ("Rinvoq", "Xeljanz"), ("Actemra",), ("Orencia",)])

@@ -112,3 +112,17 @@ def test_the_rules_read_back_in_words_and_the_seed_wording_agrees(fb_draft):
     )
     assert lines[RA_2D].params_words.endswith("; an intolerance counts only when it was to the drug or its excipients")
     assert (lines[RA_1A].mismatch, lines[RA_2D].mismatch) == (None, None)
+
+
+def test_the_editor_leaves_the_condition_rule_off_for_a_trials_criterion_that_has_none():
+    from kineret_pa.policies.editor_forms import PARAM_PREFIX, params_initial
+
+    initial = params_initial(kind="trials", params={"lists": ["x"], "outcomes": ["intolerance"], "min_count": 1})
+
+    assert initial[PARAM_PREFIX + "for_this_condition"] == "false"
+
+
+def test_the_editor_preselects_yes_for_an_answer_criterion_as_the_engine_reads_it():
+    from kineret_pa.policies.editor_forms import PARAM_PREFIX, params_initial
+
+    assert params_initial(kind="answer_is", params={"question": "q"})[PARAM_PREFIX + "value"] == "true"
