@@ -198,6 +198,20 @@ UHC_RA = {
 }
 
 
+# The form's steps that state facts, as a prescriber reads their titles, in the form's order (hand-written: the
+# reviewer's page groups the submitted facts under these headings).
+FORM_STEP_TITLES = [
+    "Payer and policy",
+    "Patient",
+    "Diagnosis",
+    "Prior therapies",
+    "Concomitant drugs",
+    "Screening and safety",
+    "Indication questions",
+    "Dose and quantity",
+]
+
+
 def build(base: dict, **changes) -> dict:
     """A deep copy of a base request with dotted-path changes: build(FEP_RA, **{"dose.quantity": 56})."""
     data = copy.deepcopy(base)

@@ -11,23 +11,13 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.support import sign_in
+from tests.conftest import FORM_STEP_TITLES
 from tests.review.support import pended
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 LAPTOP = {"width": 1366, "height": 768}
-# The wizard's step titles as the prescriber reads them, in the form's order.
-STEP_HEADINGS = [
-    "Payer and policy",
-    "Patient",
-    "Diagnosis",
-    "Prior therapies",
-    "Concomitant drugs",
-    "Screening and safety",
-    "Indication questions",
-    "Dose and quantity",
-]
 # A criterion is a sentence of up to ~40 words with its detail below: under ~400 px it breaks every two or three
 # words, which is what made the page long in the issue.
 MIN_COLUMN_PX = 400
@@ -49,7 +39,7 @@ def test_at_1366_px_the_facts_by_step_sit_beside_a_readable_evaluation(
     page.goto(f"{live_server.url}{reverse('review-detail', args=[pa.pk])}")
     facts, evaluation = page.locator("#review-facts"), page.locator("#review-evaluation")
 
-    expect(facts.get_by_role("heading", level=3)).to_have_text(STEP_HEADINGS)
+    expect(facts.get_by_role("heading", level=3)).to_have_text(FORM_STEP_TITLES)
     facts_box, evaluation_box = facts.bounding_box(), evaluation.bounding_box()
     # Side by side: the evaluation starts level with the facts, to their right.
     assert evaluation_box["x"] >= facts_box["x"] + facts_box["width"]

@@ -5,19 +5,7 @@ from __future__ import annotations
 
 from kineret_pa.engine.facts import CONTRACT_FIELDS, FACTS
 from kineret_pa.pa_requests.presentation import MSG_NOTHING_STATED, OTHER, STEPS_STATING, facts_by_step
-from tests.conftest import CIGNA, FB_RA, FEP_RA, build
-
-# The wizard's step titles, as a prescriber reads them in the form's step list (Review and submit states none).
-STEP_TITLES = [
-    "Payer and policy",
-    "Patient",
-    "Diagnosis",
-    "Prior therapies",
-    "Concomitant drugs",
-    "Screening and safety",
-    "Indication questions",
-    "Dose and quantity",
-]
+from tests.conftest import CIGNA, FB_RA, FEP_RA, FORM_STEP_TITLES, build
 
 
 def _groups(data: dict) -> dict[str, dict[str, str]]:
@@ -25,7 +13,7 @@ def _groups(data: dict) -> dict[str, dict[str, str]]:
 
 
 def test_the_facts_come_under_the_form_steps_in_the_forms_order():
-    assert list(_groups(FEP_RA)) == STEP_TITLES
+    assert list(_groups(FEP_RA)) == FORM_STEP_TITLES
 
 
 def test_each_fact_comes_under_the_step_that_asks_it():
@@ -65,7 +53,7 @@ def test_the_answers_to_the_indication_questions_come_under_their_step():
 def test_a_step_the_request_states_nothing_of_is_listed_empty():
     groups = facts_by_step(CIGNA)  # no prior therapies, drugs, questions or severity: Cigna's limits only
 
-    assert [group.title for group in groups] == STEP_TITLES
+    assert [group.title for group in groups] == FORM_STEP_TITLES
     assert {group.title for group in groups if not group.rows} == {
         "Prior therapies",
         "Concomitant drugs",

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from kineret_pa.pa_requests.presentation import MSG_NOTHING_STATED
 from tests.admin.forms import login
+from tests.conftest import FORM_STEP_TITLES
 
 from .support import pended
 
@@ -41,16 +42,7 @@ def test_the_submitted_facts_are_grouped_under_the_form_steps_in_the_forms_order
         part.split("</h3>", 1)[0].split(">", 1)[1]: part.split("</h3>", 1)[1] for part in facts.split("<h3")[1:]
     }
 
-    assert list(sections) == [
-        "Payer and policy",
-        "Patient",
-        "Diagnosis",
-        "Prior therapies",
-        "Concomitant drugs",
-        "Screening and safety",
-        "Indication questions",
-        "Dose and quantity",
-    ]
+    assert list(sections) == FORM_STEP_TITLES
     assert "FEP Standard Option" in sections["Payer and policy"]  # the plan in the catalog's words
     assert "Weight</th><td>70 kg" in sections["Patient"]
     assert "Disease activity</th><td>moderate" in sections["Diagnosis"]
