@@ -236,8 +236,8 @@ MUTANTS: list[Mutant] = [
         "a biosimilar no longer counts as its reference product's entry",
         Text(
             VOCABULARY,
-            "            if reference == entry_drug:\n                found.append(i)",
-            "            if reference == entry_drug and False:\n                found.append(i)",
+            "            if reference == entry_drug and (with_biosimilars is True or drug_id in with_biosimilars):\n",
+            "            if reference == entry_drug and False:\n",
         ),
         ENGINE_TESTS,
     ),

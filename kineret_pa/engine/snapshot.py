@@ -114,7 +114,8 @@ class DrugListSnap:
     code: str
     name: str
     clause: str
-    entries: tuple[tuple[int, bool], ...]  # (drug id, biosimilars of it count too)
+    # (drug id, which of its biosimilars count too: False none, True all, or a frozenset of the preferred ones)
+    entries: tuple[tuple[int, bool | frozenset[int]], ...]
     plans: frozenset[str] = frozenset()
     diagnosis: str | None = None
     required_count: int | None = None

@@ -329,7 +329,7 @@ _UNSET = object()
 
 def _matching(drug_id: int, entries, drugs) -> list[int]:
     """Indexes of the list entries a drug counts for: the entry's own drug, or a
-    biosimilar of it where the entry admits biosimilars."""
+    biosimilar of it where the entry admits biosimilars (all, or the preferred ones it names)."""
     # A plain loop rather than a call per entry: this runs for every trial and every
     # concomitant drug against lists of a dozen or more entries. The drug's record is
     # looked up only once an entry admitting biosimilars needs it.
@@ -341,7 +341,7 @@ def _matching(drug_id: int, entries, drugs) -> list[int]:
         elif with_biosimilars:
             if reference is _UNSET:
                 reference = drugs[drug_id].biosimilar_of
-            if reference == entry_drug:
+            if reference == entry_drug and (with_biosimilars is True or drug_id in with_biosimilars):
                 found.append(i)
     return found
 

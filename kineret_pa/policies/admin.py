@@ -490,8 +490,8 @@ class PolicyDiagnosisAdmin(VersionPartAdmin):
 
 class DrugListEntryInline(DraftOnlyInline, admin.TabularInline):
     model = m.DrugListEntry
-    fields = ["order", "drug", "include_biosimilars", "note", "route"]
-    autocomplete_fields = ["drug"]  # hundreds of drugs: search rather than a long select
+    fields = ["order", "drug", "include_biosimilars", "preferred_biosimilars", "note", "route"]
+    autocomplete_fields = ["drug", "preferred_biosimilars"]  # hundreds of drugs: search rather than a long select
     extra = 0
 
 

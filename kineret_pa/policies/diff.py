@@ -316,6 +316,12 @@ def _entry_changed(drug: str, old: dict, new: dict, names: _Names) -> list[str]:
         out.append(f"{label}: biosimilars {'now count' if new.get('include_biosimilars') else 'no longer count'}")
     if old.get("note", "") != new.get("note", ""):
         out.append(f"{label}: note “{old.get('note', '')}” → “{new.get('note', '')}”")
+    if sorted(old.get("preferred_biosimilars", [])) != sorted(new.get("preferred_biosimilars", [])):
+        before, after = (
+            ", ".join(names.drugs.get(d, d) for d in side.get("preferred_biosimilars", [])) or "every biosimilar"
+            for side in (old, new)
+        )
+        out.append(f"{label}: preferred biosimilars {before} → {after}")
     if old.get("route", "") != new.get("route", ""):
         before, after = (TRIAL_ROUTE.words(r) if r else "any route" for r in (old.get("route"), new.get("route")))
         out.append(f"{label}: route {before} → {after}")

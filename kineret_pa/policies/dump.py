@@ -23,11 +23,14 @@ def _number(value: Decimal | None) -> int | float | None:
 
 def _entry(e: m.DrugListEntry) -> dict[str, Any] | str:
     """A list entry as the fixtures write it: the drug's name alone unless it says more."""
-    if not (e.include_biosimilars or e.note or e.route):
+    preferred = sorted(d.generic_name for d in e.preferred_biosimilars.all())
+    if not (e.include_biosimilars or e.note or e.route or preferred):
         return e.drug.generic_name
     item: dict[str, Any] = {"drug": e.drug.generic_name, "include_biosimilars": e.include_biosimilars, "note": e.note}
     if e.route:
         item["route"] = e.route
+    if preferred:
+        item["preferred_biosimilars"] = preferred
     return item
 
 
@@ -82,7 +85,7 @@ def version_dump(version: m.PolicyVersion) -> dict[str, Any]:
     for dl in (
         m.DrugList.objects.filter(version=version)
         .select_related("diagnosis")
-        .prefetch_related("plans", "classes", "entries__drug")
+        .prefetch_related("plans", "classes", "entries__drug", "entries__preferred_biosimilars")
         .order_by("order", "id")
     ):
         item = {"code": dl.code, "name": dl.name, "clause": dl.clause, "kind": dl.kind}

@@ -192,7 +192,7 @@ def version_load(policy: m.Policy, data: dict[str, Any], *, validate_criteria: b
         dl.classes.set(_drug_classes(item.get("classes", [])))
         for n, entry in enumerate(item.get("entries", [])):
             entry = {"drug": entry} if isinstance(entry, str) else entry
-            m.DrugListEntry.objects.create(
+            created = m.DrugListEntry.objects.create(
                 drug_list=dl,
                 drug=_drug(entry["drug"]),
                 include_biosimilars=entry.get("include_biosimilars", False),
@@ -200,6 +200,8 @@ def version_load(policy: m.Policy, data: dict[str, Any], *, validate_criteria: b
                 route=entry.get("route", ""),
                 order=n,
             )
+            if entry.get("preferred_biosimilars"):
+                created.preferred_biosimilars.set([_drug(name) for name in entry["preferred_biosimilars"]])
     for item in data.get("clinical_lists", []):
         cl = m.ClinicalList.objects.create(
             version=version, code=item["code"], title=item["title"], clause=item["clause"]

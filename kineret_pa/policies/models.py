@@ -455,6 +455,13 @@ class DrugListEntry(models.Model):
     include_biosimilars = models.BooleanField(
         default=False, help_text="Biosimilars of this product count as this entry."
     )
+    preferred_biosimilars = models.ManyToManyField(
+        Drug,
+        blank=True,
+        related_name="+",
+        help_text="“Including all preferred biosimilars”: only these biosimilars count as this entry. Blank: every "
+        "biosimilar of it counts (when biosimilars count).",
+    )
     note = models.CharField(max_length=120, blank=True, help_text="As printed, e.g. “(SC)”.")
     route = models.CharField(
         max_length=20,
@@ -789,6 +796,7 @@ def _register_history() -> None:
         Specialty: ["diagnoses"],
         Icd10Code: ["diagnoses"],
         DrugList: ["plans", "classes"],
+        DrugListEntry: ["preferred_biosimilars"],
         QuantityLimit: ["diagnoses"],
         ApprovalDuration: ["diagnoses"],
     }

@@ -97,7 +97,11 @@ def _outcomes(codes: Any) -> str:
 def _entry_words(entry: m.DrugListEntry, catalog: Catalog) -> str:
     drug = catalog.drugs.get(entry.drug_id)
     label = drug.label if drug else str(entry.drug_id)
-    words = f"{label} or a biosimilar of it" if entry.include_biosimilars else label
+    preferred = [catalog.drugs[d.id].label for d in entry.preferred_biosimilars.all() if d.id in catalog.drugs]
+    if entry.include_biosimilars and preferred:
+        words = f"{label} or its preferred biosimilars ({', '.join(preferred)})"
+    else:
+        words = f"{label} or a biosimilar of it" if entry.include_biosimilars else label
     return f"{words} ({TRIAL_ROUTE.words(entry.route)} only)" if entry.route else words
 
 
@@ -401,7 +405,13 @@ def _data_read(version: m.PolicyVersion, nodes: list[m.CriterionNode]) -> _Data:
     drug_lists = (
         m.DrugList.objects.filter(version=version)
         .select_related("diagnosis")
-        .prefetch_related("plans", "classes", Prefetch("entries", m.DrugListEntry.objects.order_by("order", "id")))
+        .prefetch_related(
+            "plans",
+            "classes",
+            Prefetch(
+                "entries", m.DrugListEntry.objects.order_by("order", "id").prefetch_related("preferred_biosimilars")
+            ),
+        )
         .order_by("order", "id")
     )
     return _Data(

@@ -167,8 +167,8 @@ def _class_members(lists: list[m.DrugList], catalog: Catalog) -> dict[int, list[
 
 
 def drug_list_entries(
-    *, explicit: list[tuple[int, bool]], class_drugs: list[int], catalog: Catalog
-) -> tuple[tuple[int, bool], ...]:
+    *, explicit: list[tuple[int, bool | frozenset[int]]], class_drugs: list[int], catalog: Catalog
+) -> tuple[tuple[int, bool | frozenset[int]], ...]:
     """A list's entries for the engine: the drugs listed one by one, then every drug of the classes it names.
 
     Expanded when the snapshot is built, so the engine needs nothing new and a drug added to a class in the
@@ -183,6 +183,14 @@ def drug_list_entries(
     return (*explicit, *((drug_id, True) for drug_id in own))
 
 
+def _biosimilars(entry: m.DrugListEntry) -> bool | frozenset[int]:
+    """What of an entry's biosimilars count: none (False), all (True), or only the preferred ones it names."""
+    if not entry.include_biosimilars:
+        return False
+    preferred = frozenset(d.id for d in entry.preferred_biosimilars.all())
+    return preferred or True
+
+
 def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
     rows = list(m.CriterionNode.objects.filter(version=version))
     roots, nodes = _tree(rows)
@@ -191,11 +199,11 @@ def snapshot_build(version: m.PolicyVersion, catalog: Catalog) -> Snapshot:
     lists = list(
         m.DrugList.objects.filter(version=version)
         .select_related("diagnosis")
-        .prefetch_related("entries", "plans", "classes")
+        .prefetch_related("entries__preferred_biosimilars", "plans", "classes")
     )
     class_members = _class_members(lists, catalog)
     for dl in lists:
-        explicit = [(e.drug_id, e.include_biosimilars) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))]
+        explicit = [(e.drug_id, _biosimilars(e)) for e in sorted(dl.entries.all(), key=lambda e: (e.order, e.id))]
         in_classes = {drug_id for c in dl.classes.all() for drug_id in class_members[c.id]}
         class_drugs = sorted(in_classes, key=lambda drug_id: catalog.drugs[drug_id].generic_name)
         drug_lists[dl.code] = DrugListSnap(

@@ -207,3 +207,26 @@ def test_a_trial_detail_out_of_its_range_is_named_under_its_path(details, errors
     data = {"policy": "test-policy", "diagnosis": "ra", "prior_therapies": [mtx(**details)]}
 
     assert parse_request(data, CATALOG, today=TODAY) == (None, errors)
+
+
+# ---------------------------------------------------------------- "including all preferred biosimilars"
+
+
+@pytest.mark.parametrize(
+    "entries, drug, decision",
+    [
+        (((3, True),), "Hadlima", "approve"),  # every biosimilar counts
+        (((3, frozenset({4})),), "Hadlima", "approve"),  # Hadlima is the preferred biosimilar
+        (((3, frozenset({99})),), "Hadlima", "deny"),  # another one is preferred
+        (((3, False),), "Hadlima", "deny"),  # no biosimilar counts
+        (((3, frozenset({99})),), "Humira", "approve"),  # the reference product itself always counts
+    ],
+    ids=["all", "preferred", "not-preferred", "none", "reference"],
+)
+def test_a_biosimilar_counts_for_its_reference_only_where_the_entry_admits_it(entries, drug, decision):
+    lists = {"pref": DrugListSnap("pref", "Preferred", "App. 3", entries)}
+    params = dict(lists=["pref"], outcomes=["inadequate_response"], min_count=1)
+
+    result = decide_trials(params, [{"drug": drug, "months": 4, "outcome": "inadequate_response"}], lists)
+
+    assert result.decision == decision

@@ -6,8 +6,8 @@ prescriber's unread notifications for the header's badge (one query); the sessio
 written at most once a minute, not on every page.
   GET any step 6 (7 with indication questions), review 7 (8)
   POST any step 5 (6 with indication questions)
-  first GET after a policy-data change (catalog and snapshot rebuilt): 33 (with every payer's plans and the
-  specialties)
+  first GET after a policy-data change (catalog and snapshot rebuilt): 34 (with every payer's plans, the
+  specialties and the list entries' preferred biosimilars)
   submit: POST review 6, GET finished 14; determination page 8; My requests 5
 """
 
@@ -25,7 +25,7 @@ GET_MAX = {"review": 9}
 GET_MAX_OTHER = 7  # 6 before the header's unread-notifications count
 POST_MAX: dict[str, int] = {}
 POST_MAX_OTHER = 8
-COLD_GET_MAX = 33
+COLD_GET_MAX = 34
 SUBMIT_POST_MAX, FINISHED_GET_MAX, DETAIL_GET_MAX, LIST_GET_MAX = 7, 15, 8, 5  # detail and list: +1 for the header
 
 

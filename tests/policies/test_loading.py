@@ -28,6 +28,8 @@ def test_loading_the_policies_twice_changes_no_row_count(policy_data):
     assert once == before  # history tables included: a load that changes nothing records nothing
     assert row_counts() == once
     seeded = row_counts(history=False)
+    # FEP Appendix 3 names no preferred adalimumab biosimilar: that table is empty in the seed data by design.
+    seeded.pop("policies_druglistentry_preferred_biosimilars")
     assert all(seeded[table] for table in seeded), "every policies table holds seed rows"
 
 

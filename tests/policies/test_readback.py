@@ -145,9 +145,9 @@ def test_the_mismatch_shows_in_the_plain_text(policy_data):
 
 def test_a_version_reads_back_in_a_bounded_number_of_queries(policy_data, django_assert_max_num_queries):
     # The revision, the catalog (built cold here), the criteria, the limits' conditions, the drug lists with
-    # their plans, classes and entries, the questions, every payer's plans and the specialties (the catalog's):
-    # whatever the size of the tree.
-    with django_assert_max_num_queries(18):
+    # their plans, classes, entries and the entries' preferred biosimilars, the questions, every payer's plans and
+    # the specialties (the catalog's): whatever the size of the tree.
+    with django_assert_max_num_queries(19):
         lines = version_readback(version=_fb())
     assert len(lines) > 100
 
