@@ -36,20 +36,21 @@ def _drug(generic: str) -> m.Drug:
         raise ValidationError(f"Fixture names unknown drug {generic!r}") from None
 
 
-def _diagnoses(slugs: list[str]) -> list[m.Diagnosis]:
-    found = list(m.Diagnosis.objects.filter(slug__in=slugs))
-    if len(found) != len(set(slugs)):
-        unknown = set(slugs) - {d.slug for d in found}
-        raise ValidationError(f"Fixture names unknown diagnoses {sorted(unknown)}")
+def _named(model, field: str, codes: list[str], what: str) -> list:
+    """The rows a fixture names by their codes, refused in words when one is unknown."""
+    found = list(model.objects.filter(**{f"{field}__in": codes}))
+    unknown = set(codes) - {getattr(row, field) for row in found}
+    if unknown:
+        raise ValidationError(f"Fixture names unknown {what} {sorted(unknown)}")
     return found
+
+
+def _diagnoses(slugs: list[str]) -> list[m.Diagnosis]:
+    return _named(m.Diagnosis, "slug", slugs, "diagnoses")
 
 
 def _drug_classes(codes: list[str]) -> list[m.DrugClass]:
-    found = list(m.DrugClass.objects.filter(code__in=codes))
-    if len(found) != len(set(codes)):
-        unknown = set(codes) - {c.code for c in found}
-        raise ValidationError(f"Fixture names unknown drug classes {sorted(unknown)}")
-    return found
+    return _named(m.DrugClass, "code", codes, "drug classes")
 
 
 def _upsert(model, defaults: dict[str, Any], **lookup):
